@@ -1,0 +1,148 @@
+/* store.h -- the durable queue: jobs, tasks, steps in SQLite. */
+#ifndef DAEMON_STORE_H
+#define DAEMON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/states.h"
+
+struct store;
+
+struct store_step {
+	int64_t		 id;
+	int		 idx;		/* order within the task, from 0 */
+	char		*name;
+	char		*kind;		/* "script", ... (tf_step_kind_name) */
+	enum task_state	 state;
+	int		 exit_code;	/* -1 when none */
+	int64_t		 started_ms;	/* wall clock, 0 when not yet */
+	int64_t		 finished_ms;
+};
+
+struct store_task {
+	int64_t		 id;
+	int64_t		 job_id;
+	char		*name;
+	char		*project;	/* copied from the job */
+	enum task_state	 state;
+	int		 exit_code;	/* -1 when none */
+	char		*reason;	/* NULL or why it ended as it did */
+	int		 allow_failures;
+	int		 attempt;	/* 1 for the first run */
+	char		*spec;		/* JSON of the task (tfjson_task) */
+	char		*container;	/* Podman container id, NULL when none */
+	int64_t		 log_len;	/* bytes of log committed */
+	int64_t		 created_ms, started_ms, finished_ms;
+	int64_t		*deps;		/* task ids this one waits for */
+	size_t		 ndeps;
+	struct store_step *steps;
+	size_t		 nsteps;
+};
+
+struct store_job {
+	int64_t		 id;
+	char		*project;
+	char		*taskfile_name;
+	char		*blob;		/* sha256 hex of the snapshot, or NULL */
+	char		*env;		/* JSON object of -e variables */
+	int		 priority;
+	enum task_state	 state;		/* derived from its tasks */
+	int64_t		 created_ms, started_ms, finished_ms;
+	struct store_task *tasks;	/* NULL in listings */
+	size_t		 ntasks;
+};
+
+struct store_new_task {
+	const char	 *name;
+	const char	 *spec;		/* JSON text */
+	int		  allow_failures;
+	enum task_state	  state;	/* TASK_QUEUED or TASK_SKIPPED */
+	const char	 *reason;	/* for skipped tasks */
+	const char *const *step_names;
+	const char *const *step_kinds;
+	size_t		  nsteps;
+	const size_t	 *deps;		/* indexes into the job's task array */
+	size_t		  ndeps;
+};
+
+struct store_new_job {
+	const char		*project;
+	const char		*taskfile_name;
+	const char		*blob;
+	const char		*env;		/* JSON object text */
+	int			 priority;
+	const struct store_new_task *tasks;
+	size_t			 ntasks;
+};
+
+struct store_filter {
+	const char	*project;	/* NULL: any */
+	int		 state;		/* -1: any, else enum task_state */
+	int64_t		 before_id;	/* cursor: ids below this; 0: newest */
+	int		 limit;		/* 1..1000 */
+};
+
+/* Every function returning int gives 0 on success and -1 on failure with a
+ * message in *cause (caller frees), unless it says otherwise. */
+
+/* Open or create the database at path ("" or ":memory:" for tests), WAL mode,
+ * schema migrated to the current PRAGMA user_version.  Thread-safe handle. */
+int	store_open(const char *path, struct store **, char **cause);
+void	store_close(struct store *);
+
+/* Insert a job, its tasks, steps and dependencies in ONE transaction. */
+int	store_job_insert(struct store *, const struct store_new_job *,
+	    int64_t *job_id, char **cause);
+/* Load a job with tasks and steps.  Returns 0, 1 when no such job, -1. */
+int	store_job_get(struct store *, int64_t id, struct store_job **,
+	    char **cause);
+/* Jobs newest first, without tasks; *next is the cursor for the next page
+ * (0 when this was the last).  Caller frees with store_jobs_free. */
+int	store_job_list(struct store *, const struct store_filter *,
+	    struct store_job **, size_t *, int64_t *next, char **cause);
+void	store_job_free(struct store_job *);
+void	store_jobs_free(struct store_job *, size_t);
+
+/* Load one task with its steps and deps.  0, 1 when none, -1. */
+int	store_task_get(struct store *, int64_t id, struct store_task **,
+	    char **cause);
+/* Find a task of a job by name or decimal id.  0, 1 when none, -1. */
+int	store_task_find(struct store *, int64_t job_id, const char *,
+	    struct store_task **, char **cause);
+void	store_task_free(struct store_task *);
+void	store_tasks_free(struct store_task *, size_t);
+
+/* Tasks in a state (e.g. every TASK_RUNNING at start-up), oldest first. */
+int	store_tasks_in_state(struct store *, enum task_state,
+	    struct store_task **, size_t *, char **cause);
+
+/* Move a task to state: stamps started_ms on running and finished_ms on a
+ * finished state; exit_code -1 and reason NULL leave them unset. */
+int	store_task_set_state(struct store *, int64_t task_id, enum task_state,
+	    int exit_code, const char *reason, char **cause);
+int	store_task_set_container(struct store *, int64_t task_id,
+	    const char *container, char **cause);
+int	store_task_set_log_len(struct store *, int64_t task_id, int64_t,
+	    char **cause);
+int	store_step_set_state(struct store *, int64_t task_id, int idx,
+	    enum task_state, int exit_code, char **cause);
+
+/* Requeue a finished job's failed, cancelled, errored and (dependency)
+ * skipped tasks as a new attempt.  0, 1 when nothing to retry, -1. */
+int	store_job_retry(struct store *, int64_t job_id, char **cause);
+/* Cancel a job's queued tasks (-> cancelled, reason); return in *running
+ * the ids of its running tasks for the caller to stop. */
+int	store_job_cancel(struct store *, int64_t job_id, const char *reason,
+	    int64_t **running, size_t *nrunning, char **cause);
+
+/*
+ * Queued tasks whose dependencies have all finished, oldest job first, up to
+ * max.  A queued task with a dependency that ended other than succeeded or
+ * skipped (and not allow_failures) is moved to skipped, reason "dependency
+ * failed", and not returned.
+ */
+int	store_tasks_runnable(struct store *, size_t max, struct store_task **,
+	    size_t *, char **cause);
+
+#endif

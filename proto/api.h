@@ -1,0 +1,29 @@
+/* api.h -- constants of the HTTP API shared by stratusd and stratus. */
+#ifndef PROTO_API_H
+#define PROTO_API_H
+
+/* Bump when routes, shapes or the state table change incompatibly. */
+#define API_VERSION		1
+#define API_PREFIX		"/v1"
+
+/* Largest request bodies the daemon accepts. */
+#define API_MAX_JSON_BODY	(4u << 20)	/* POST /v1/jobs and friends */
+#define API_MAX_BLOB		(1024ull << 20)	/* PUT /v1/blobs/{sha256} */
+#define API_MAX_TASKFILE	(1u << 20)
+
+/* Default working directory of a task, as Cirrus CI. */
+#define CIRRUS_DEFAULT_WORKDIR	"/tmp/cirrus-ci-build"
+
+/*
+ * Routes (see doc/api.md):
+ *   GET  /v1/health
+ *   HEAD /v1/blobs/{sha256}          PUT /v1/blobs/{sha256}
+ *   POST /v1/jobs  {project, taskfile, taskfile_name, blob, env{}, only[]}
+ *   GET  /v1/jobs?project=&state=&limit=&cursor=
+ *   GET  /v1/jobs/{id}
+ *   POST /v1/jobs/{id}/cancel        POST /v1/jobs/{id}/retry
+ *   GET  /v1/jobs/{id}/tasks/{task}/log?offset=N&follow=1
+ * {task} is a task's numeric id or its name within the job.
+ */
+
+#endif

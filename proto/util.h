@@ -1,0 +1,59 @@
+/* util.h -- allocation, strings and capped buffers shared by every program. */
+#ifndef PROTO_UTIL_H
+#define PROTO_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocators that abort with a message on exhaustion: out of memory is a
+ * broken invariant for a build daemon, not a recoverable error. */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Return a newly allocated formatted string; caller frees. */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list);
+
+/* Growable byte buffer with a hard cap (curl's dynbuf idea).  Always NUL
+ * terminated after the data so text can be used as a C string. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 size;
+	size_t	 cap;	/* maximum len; 0 means no cap */
+};
+void	 buf_init(struct buf *, size_t cap);
+/* Append; returns 0, or -1 when the cap would be exceeded (nothing appended). */
+int	 buf_add(struct buf *, const void *, size_t);
+int	 buf_addstr(struct buf *, const char *);
+int	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_reset(struct buf *);
+/* Hand the data to the caller (who frees it) and reset the buffer. */
+char	*buf_steal(struct buf *, size_t *);
+void	 buf_free(struct buf *);
+
+/* Monotonic and wall clocks in milliseconds. */
+int64_t	 now_mono_ms(void);
+int64_t	 now_wall_ms(void);
+/* Format a wall-clock ms time as RFC 3339 UTC into out (at least 32 bytes). */
+void	 format_time(int64_t, char *, size_t);
+/* Format a duration in ms as "1.2s", "3m04s" into out. */
+void	 format_duration(int64_t, char *, size_t);
+
+/* Parse a whole decimal integer in [min, max]; 0 or -1 (errno set). */
+int	 parse_int64(const char *, int64_t, int64_t, int64_t *);
+/* Create a directory and its parents with mode; 0 or -1. */
+int	 mkdir_p(const char *, int mode);
+/* Read a whole file up to cap bytes; returns malloc'd data or NULL (errno). */
+char	*read_file(const char *, size_t cap, size_t *);
+/* Write all bytes to fd, retrying on EINTR and short writes; 0 or -1. */
+int	 write_all(int, const void *, size_t);
+/* Single-quote a string for /bin/sh; caller frees. */
+char	*shell_quote(const char *);
+
+#endif
