@@ -1,0 +1,45 @@
+/* runner.h -- the shell program that runs a task's steps inside its
+ * container, and the parser that takes its step markers back out. */
+#ifndef DAEMON_RUNNER_H
+#define DAEMON_RUNNER_H
+
+#include <stddef.h>
+
+#include "proto/taskfile.h"
+
+/*
+ * Steps report progress on stdout as marker lines
+ * "\036stratus:NONCE:b:IDX" (begin) and "\036stratus:NONCE:e:IDX:RC" (end);
+ * the nonce is random per run so a task's own output cannot forge them.
+ */
+#define RUNNER_NONCE_LEN	16
+#define RUNNER_ENV_FILE		"/tmp/.stratus-env"
+
+/* Return the /bin/sh program that runs t's steps; caller frees. */
+char	*runner_script(const struct tf_task *t, const char *nonce);
+/* Fill nonce (RUNNER_NONCE_LEN + 1 bytes) with random hex. */
+void	 runner_nonce(char *nonce);
+
+typedef void (*runner_output_cb)(const char *, size_t, void *);
+typedef void (*runner_step_cb)(int idx, int begin, int exit_code, void *);
+
+struct runner_parser {
+	char		 prefix[32 + RUNNER_NONCE_LEN];
+	size_t		 prefixlen;
+	char		 pending[128];	/* a possible marker line */
+	size_t		 npending;
+	int		 at_bol;	/* last output byte was '\n' (or none) */
+	runner_output_cb out;
+	runner_step_cb	 step;
+	void		*arg;
+};
+
+void	runner_parser_init(struct runner_parser *, const char *nonce,
+	    runner_output_cb, runner_step_cb, void *);
+/* Feed container output (stream 1 stdout, 2 stderr). */
+void	runner_parser_feed(struct runner_parser *, int stream, const char *,
+	    size_t);
+/* Pass on anything held back; call once the stream has ended. */
+void	runner_parser_flush(struct runner_parser *);
+
+#endif

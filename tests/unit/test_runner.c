@@ -1,0 +1,151 @@
+/* test_runner.c -- the step runner script, run by a real /bin/sh, and its marker parser. */
+#include <sys/wait.h>
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/runner.h"
+#include "proto/util.h"
+
+struct seen {
+	struct buf	 out;
+	char		 steps[256];
+};
+
+static void
+seen_out(const char *s, size_t n, void *arg)
+{
+	struct seen	*sn = arg;
+
+	buf_add(&sn->out, s, n);
+}
+
+static void
+seen_step(int idx, int begin, int rc, void *arg)
+{
+	struct seen	*sn = arg;
+	size_t		 len = strlen(sn->steps);
+
+	snprintf(sn->steps + len, sizeof sn->steps - len, "%c%d:%d ",
+	    begin ? 'b' : 'e', idx, rc);
+}
+
+Test(runner, parser_markers_split_anywhere)
+{
+	const char	*in = "hello\n\036stratus:abcd:b:0\nx\036stratus:abcd:e:0:3\ntail";
+	size_t		 cut, len = strlen(in);
+
+	for (cut = 0; cut <= len; cut++) {
+		struct runner_parser	 p;
+		struct seen		 sn;
+
+		memset(&sn, 0, sizeof sn);
+		buf_init(&sn.out, 0);
+		runner_parser_init(&p, "abcd", seen_out, seen_step, &sn);
+		runner_parser_feed(&p, 1, in, cut);
+		runner_parser_feed(&p, 1, in + cut, len - cut);
+		runner_parser_flush(&p);
+		cr_assert_str_eq(sn.out.data, "hello\nx\ntail", "cut %zu", cut);
+		cr_assert_str_eq(sn.steps, "b0:0 e0:3 ", "cut %zu", cut);
+		buf_free(&sn.out);
+	}
+}
+
+Test(runner, parser_passes_forged_and_foreign_markers)
+{
+	struct runner_parser	 p;
+	struct seen		 sn;
+	const char		*in = "\036stratus:zzzz:b:0\n\036other\n\036stratus:abcd:q:1\n";
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	runner_parser_init(&p, "abcd", seen_out, seen_step, &sn);
+	runner_parser_feed(&p, 1, in, strlen(in));
+	runner_parser_feed(&p, 2, "\036stratus:abcd:b:0\n", 18);
+	runner_parser_flush(&p);
+	cr_assert_str_eq(sn.steps, "");
+	cr_assert_eq(sn.out.len, strlen(in) + 18);
+	buf_free(&sn.out);
+}
+
+/* Run a task's runner script under the host's /bin/sh; collect output. */
+static int
+run_script(const struct tf_task *t, struct seen *sn)
+{
+	char			 nonce[RUNNER_NONCE_LEN + 1], chunk[7];
+	char			*script;
+	struct runner_parser	 p;
+	int			 fds[2], status;
+	ssize_t			 n;
+	pid_t			 pid;
+
+	runner_nonce(nonce);
+	script = runner_script(t, nonce);
+	cr_assert(pipe(fds) == 0);
+	pid = fork();
+	cr_assert(pid != -1);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	runner_parser_init(&p, nonce, seen_out, seen_step, sn);
+	while ((n = read(fds[0], chunk, sizeof chunk)) > 0)	/* small reads split markers */
+		runner_parser_feed(&p, 1, chunk, (size_t)n);
+	runner_parser_flush(&p);
+	close(fds[0]);
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	free(script);
+	cr_assert(WIFEXITED(status));
+	return (WEXITSTATUS(status));
+}
+
+Test(runner, steps_run_in_order_and_stop_at_failure)
+{
+	struct tf_step	 steps[5] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .when = WHEN_ON_SUCCESS,
+		  .script = "echo one\necho 'it''s'" },
+		{ .name = "b", .kind = STEP_SCRIPT, .when = WHEN_ON_SUCCESS,
+		  .script = "false\necho not reached" },
+		{ .name = "c", .kind = STEP_SCRIPT, .when = WHEN_ON_SUCCESS,
+		  .script = "echo skipped" },
+		{ .name = "d", .kind = STEP_SCRIPT, .when = WHEN_ON_FAILURE,
+		  .script = "echo cleanup" },
+		{ .name = "e", .kind = STEP_SCRIPT, .when = WHEN_ALWAYS,
+		  .script = "printf nonl" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 5 };
+	struct seen	 sn;
+	int		 rc;
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	rc = run_script(&t, &sn);
+	cr_assert_eq(rc, 1);
+	cr_assert_str_eq(sn.out.data, "one\nits\ncleanup\nnonl\n");
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:1 b3:0 e3:0 b4:0 e4:0 ");
+	buf_free(&sn.out);
+}
+
+Test(runner, cirrus_env_reaches_later_steps)
+{
+	struct tf_step	 steps[2] = {
+		{ .name = "a", .kind = STEP_SCRIPT,
+		  .script = "echo \"GREETING=hello world\" >> $CIRRUS_ENV" },
+		{ .name = "b", .kind = STEP_SCRIPT, .script = "echo \"$GREETING\"" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 2 };
+	struct seen	 sn;
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 0);
+	cr_assert_str_eq(sn.out.data, "hello world\n");
+	buf_free(&sn.out);
+}
