@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
-# Make rootless Podman work on a Debian 12 machine like CI's, for user $1
-# (created when missing), and build the local busybox test image for it.
+# Prepare a Debian 12 machine for Stratus: install every build, runtime and
+# test package, make rootless Podman work for user $1 (created when
+# missing), and build the local busybox test image for that user.
 # Idempotent: safe to run again.  Needs root.
 set -euo pipefail
 user=${1:-stratus-ci}
 image=${STRATUS_TEST_IMAGE:-localhost/stratus-busybox:latest}
+
+packages="build-essential autoconf automake libtool pkg-config git
+	libmicrohttpd-dev libyaml-dev libcjson-dev libcurl4-openssl-dev
+	libsqlite3-dev libarchive-dev libsystemd-dev libcriterion-dev
+	podman runc uidmap slirp4netns fuse-overlayfs busybox-static
+	systemd clang curl"
+installed() {
+	for p in $packages; do
+		[ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = \
+		    "install ok installed" ] || return 1
+	done
+}
+if ! installed; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $packages >/dev/null
+fi
 
 id "$user" >/dev/null 2>&1 || useradd -m -s /bin/bash "$user"
 uid=$(id -u "$user")
@@ -19,7 +37,7 @@ hn=$(ulimit -Hn); hu=$(ulimit -Hu)
 mkdir -p /etc/containers
 cat >/etc/containers/containers.conf <<CONF
 [containers]
-default_ulimits = ["nofile=$((hn < 65536 ? hn : 65536)):$hn", "nproc=$((hu < 4096 ? hu : 4096)):$hu"]
+default_ulimits = ["nofile=$((hn < 1024 ? hn : 1024)):$((hn < 1024 ? hn : 1024))", "nproc=$((hu < 4096 ? hu : 4096)):$((hu < 4096 ? hu : 4096))"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
@@ -53,4 +71,4 @@ if ! as_user podman image exists "$image"; then
 	    "$tmp/rootfs.tar" "$image" >/dev/null
 	rm -rf "$tmp"
 fi
-as_user podman run --rm --network none "$image" /bin/sh -c 'echo podman ok' 
+as_user podman run --rm --network none "$image" /bin/sh -c 'true' 

@@ -1,0 +1,830 @@
+/* api.c -- maps the /v1 HTTP routes onto the store, scheduler and logs. */
+#include <sys/socket.h>
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/api.h"
+#include "daemon/blobstore.h"
+#include "daemon/jobjson.h"
+#include "daemon/logstore.h"
+#include "daemon/scheduler.h"
+#include "daemon/store.h"
+#include "proto/api.h"
+#include "proto/apierr.h"
+#include "proto/log.h"
+#include "proto/taskfile.h"
+#include "proto/tfjson.h"
+#include "proto/util.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+
+#if MHD_VERSION < 0x00097002
+typedef int mhd_result;
+#else
+typedef enum MHD_Result mhd_result;
+#endif
+
+struct api {
+	struct api_env		 env;
+	struct MHD_Daemon	*mhd;
+	atomic_int		 stopping;
+};
+
+/* One request, from its headers to its answer. */
+struct req {
+	struct api		*api;
+	int			 is_blob;	/* PUT /v1/blobs/{sha} */
+	struct blob_writer	*writer;
+	char			*error;		/* body rejected: why */
+	enum apierr		 error_code;
+	struct buf		 body;		/* capped JSON body */
+	int			 too_large;
+};
+
+/* A log being streamed to a client. */
+struct logstream {
+	struct api	*api;
+	int64_t		 job, task;
+	int		 attempt;
+	int64_t		 offset;
+	int		 follow;
+};
+
+static mhd_result
+api_send(struct MHD_Connection *c, int status, const char *type, char *body,
+    size_t len)
+{
+	struct MHD_Response	*r;
+	mhd_result		 ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return (MHD_NO);
+	}
+	if (MHD_add_response_header(r, "Content-Type", type) == MHD_NO) {
+		MHD_destroy_response(r);
+		return (MHD_NO);
+	}
+	ret = MHD_queue_response(c, (unsigned int)status, r);
+	MHD_destroy_response(r);
+	return (ret);
+}
+
+/* Answer with JSON o (consumed). */
+static mhd_result
+api_json(struct MHD_Connection *c, int status, cJSON *o)
+{
+	char	*s;
+
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (s == NULL)
+		return (MHD_NO);
+	return (api_send(c, status, "application/json", s, strlen(s)));
+}
+
+/* Answer {"error":{"code","message"}} with the code's status. */
+static mhd_result __attribute__((format(printf, 3, 4)))
+api_error(struct MHD_Connection *c, enum apierr code, const char *fmt, ...)
+{
+	cJSON	*o, *e;
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	o = cJSON_CreateObject();
+	e = cJSON_AddObjectToObject(o, "error");
+	cJSON_AddStringToObject(e, "code", apierr_code(code));
+	cJSON_AddStringToObject(e, "message", msg);
+	free(msg);
+	return (api_json(c, apierr_status(code), o));
+}
+
+/* The error for a store failure: cause consumed. */
+static mhd_result
+api_store_error(struct MHD_Connection *c, char *cause)
+{
+	mhd_result	 r;
+
+	log_warnx("store: %s", cause);
+	r = api_error(c, APIERR_INTERNAL, "store: %s", cause);
+	free(cause);
+	return (r);
+}
+
+/* Parse a positive decimal id from a path segment of length n. */
+static int
+api_parse_id(const char *s, size_t n, int64_t *id)
+{
+	char	 tmp[24];
+
+	if (n == 0 || n >= sizeof tmp)
+		return (-1);
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return (parse_int64(tmp, 1, INT64_MAX, id));
+}
+
+static mhd_result
+api_health(struct api *a, struct MHD_Connection *c)
+{
+	cJSON	*o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "ok");
+	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
+	cJSON_AddNumberToObject(o, "api", API_VERSION);
+	cJSON_AddNumberToObject(o, "running", sched_running(a->env.sched));
+	return (api_json(c, 200, o));
+}
+
+/* Send a job by id with its tasks. */
+static mhd_result
+api_job_show(struct api *a, struct MHD_Connection *c, int64_t id, int status)
+{
+	struct store_job	*j = NULL;
+	char			*cause = NULL;
+	int			 r;
+
+	if ((r = store_job_get(a->env.store, id, &j, &cause)) == -1)
+		return (api_store_error(c, cause));
+	if (r == 1)
+		return (api_error(c, APIERR_NOT_FOUND, "no job %" PRId64, id));
+	r = api_json(c, status, jobjson_job(j));
+	store_job_free(j);
+	return (r);
+}
+
+static mhd_result
+api_job_list(struct api *a, struct MHD_Connection *c)
+{
+	struct store_filter	 f;
+	struct store_job	*jobs = NULL;
+	const char		*v;
+	size_t			 n = 0, i;
+	int64_t			 next = 0, num;
+	char			*cause = NULL;
+	cJSON			*o, *arr;
+
+	memset(&f, 0, sizeof f);
+	f.state = -1;
+	f.limit = 20;
+	f.project = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "project");
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "state")) != NULL && (f.state = state_from_name(v)) == -1)
+		return (api_error(c, APIERR_BAD_REQUEST,
+		    "unknown state '%s'", v));
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "limit")) != NULL) {
+		if (parse_int64(v, 1, 1000, &num) == -1)
+			return (api_error(c, APIERR_BAD_REQUEST,
+			    "limit must be a number from 1 to 1000"));
+		f.limit = (int)num;
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "cursor")) != NULL && parse_int64(v, 1, INT64_MAX,
+	    &f.before_id) == -1)
+		return (api_error(c, APIERR_BAD_REQUEST, "bad cursor '%s'", v));
+	if (store_job_list(a->env.store, &f, &jobs, &n, &next, &cause) == -1)
+		return (api_store_error(c, cause));
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "jobs");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, jobjson_job(&jobs[i]));
+	if (next > 0)
+		cJSON_AddNumberToObject(o, "next", (double)next);
+	else
+		cJSON_AddNullToObject(o, "next");
+	store_jobs_free(jobs, n);
+	return (api_json(c, 200, o));
+}
+
+/* Case-insensitive prefix match of a TASK argument against name or alias. */
+static int
+api_task_matches(const struct tf_task *t, const char *want)
+{
+	size_t	 n = strlen(want);
+
+	return (strncasecmp(t->name, want, n) == 0 ||
+	    (t->alias != NULL && strncasecmp(t->alias, want, n) == 0));
+}
+
+/* Mark task i and (unless only) what it depends on as selected. */
+static void
+api_select(const struct taskfile *tf, size_t i, int *sel, int only)
+{
+	size_t		 d, k;
+
+	if (sel[i])
+		return;
+	sel[i] = 1;
+	if (only)
+		return;
+	for (d = 0; d < tf->tasks[i].ndepends; d++) {
+		for (k = 0; k < tf->ntasks; k++) {
+			if (strcmp(tf->tasks[k].name,
+			    tf->tasks[i].depends_on[d]) == 0)
+				api_select(tf, k, sel, 0);
+		}
+	}
+}
+
+/* Build and insert the job; answers the request.  tf and body are ours. */
+static mhd_result
+api_job_insert(struct api *a, struct MHD_Connection *c, cJSON *body,
+    struct taskfile *tf, int *sel)
+{
+	struct store_new_job	 nj;
+	struct store_new_task	*nt;
+	const char	      ***names, ***kinds;
+	size_t			**deps, i, k, d, n = 0, *map;
+	char			**specs, *cause = NULL, *envtext = NULL;
+	cJSON			*it, *spec;
+	int64_t			 id;
+	mhd_result		 r;
+
+	nt = xcalloc(tf->ntasks, sizeof *nt);
+	specs = xcalloc(tf->ntasks, sizeof *specs);
+	names = xcalloc(tf->ntasks, sizeof *names);
+	kinds = xcalloc(tf->ntasks, sizeof *kinds);
+	deps = xcalloc(tf->ntasks, sizeof *deps);
+	map = xcalloc(tf->ntasks, sizeof *map);
+	for (i = 0; i < tf->ntasks; i++)
+		map[i] = sel[i] ? n++ : SIZE_MAX;
+	for (i = 0; i < tf->ntasks; i++) {
+		const struct tf_task	*t = &tf->tasks[i];
+		struct store_new_task	*x;
+
+		if (!sel[i])
+			continue;
+		x = &nt[map[i]];
+		spec = tfjson_task(t);
+		specs[i] = cJSON_PrintUnformatted(spec);
+		cJSON_Delete(spec);
+		x->name = t->name;
+		x->spec = specs[i];
+		x->allow_failures = t->allow_failures;
+		x->state = t->skip_reason != NULL ? TASK_SKIPPED : TASK_QUEUED;
+		x->reason = t->skip_reason;
+		names[i] = xcalloc(t->nsteps + 1, sizeof *names[i]);
+		kinds[i] = xcalloc(t->nsteps + 1, sizeof *kinds[i]);
+		for (k = 0; k < t->nsteps; k++) {
+			names[i][k] = t->steps[k].name;
+			kinds[i][k] = tf_step_kind_name(t->steps[k].kind);
+		}
+		x->step_names = names[i];
+		x->step_kinds = kinds[i];
+		x->nsteps = t->nsteps;
+		deps[i] = xcalloc(t->ndepends + 1, sizeof *deps[i]);
+		for (d = 0; d < t->ndepends; d++) {
+			for (k = 0; k < tf->ntasks; k++) {
+				if (sel[k] && strcmp(tf->tasks[k].name,
+				    t->depends_on[d]) == 0)
+					deps[i][x->ndeps++] = map[k];
+			}
+		}
+		x->deps = deps[i];
+	}
+	memset(&nj, 0, sizeof nj);
+	it = cJSON_GetObjectItemCaseSensitive(body, "project");
+	nj.project = cJSON_IsString(it) && *it->valuestring != '\0' ?
+	    it->valuestring : "default";
+	it = cJSON_GetObjectItemCaseSensitive(body, "taskfile_name");
+	nj.taskfile_name = cJSON_IsString(it) ? it->valuestring : ".cirrus.yml";
+	it = cJSON_GetObjectItemCaseSensitive(body, "blob");
+	nj.blob = cJSON_IsString(it) ? it->valuestring : NULL;
+	it = cJSON_GetObjectItemCaseSensitive(body, "dirty_path");
+	nj.dirty_path = cJSON_IsString(it) ? it->valuestring : NULL;
+	it = cJSON_GetObjectItemCaseSensitive(body, "priority");
+	nj.priority = cJSON_IsNumber(it) ? it->valueint : 0;
+	it = cJSON_GetObjectItemCaseSensitive(body, "env");
+	envtext = it != NULL ? cJSON_PrintUnformatted(it) : xstrdup("{}");
+	nj.env = envtext;
+	nj.tasks = nt;
+	nj.ntasks = n;
+
+	if (store_job_insert(a->env.store, &nj, &id, &cause) == -1)
+		r = api_store_error(c, cause);
+	else {
+		log_info("job %" PRId64 " queued: project %s, %zu task(s)", id,
+		    nj.project, n);
+		sched_wake(a->env.sched);
+		r = api_job_show(a, c, id, 201);
+	}
+	for (i = 0; i < tf->ntasks; i++) {
+		cJSON_free(specs[i]);
+		free(names[i]);
+		free(kinds[i]);
+		free(deps[i]);
+	}
+	free(specs);
+	free(names);
+	free(kinds);
+	free(deps);
+	free(map);
+	free(nt);
+	cJSON_free(envtext);
+	return (r);
+}
+
+static mhd_result
+api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
+{
+	cJSON			*body = NULL, *it, *tfj, *only;
+	struct taskfile		*tf = NULL;
+	struct tf_error		 err;
+	struct tf_env		 env = { NULL, 0 };
+	struct tf_context	 ctx = { NULL, NULL, 0 };
+	const char		*name, *blob;
+	char			 msg[1024];
+	int			*sel = NULL, any;
+	size_t			 i;
+	mhd_result		 r;
+
+	if ((body = cJSON_ParseWithLength(rq->body.data, rq->body.len)) == NULL ||
+	    !cJSON_IsObject(body)) {
+		r = api_error(c, APIERR_BAD_JSON,
+		    "request body is not a JSON object");
+		goto out;
+	}
+	tfj = cJSON_GetObjectItemCaseSensitive(body, "taskfile");
+	if (!cJSON_IsString(tfj)) {
+		r = api_error(c, APIERR_BAD_REQUEST,
+		    "'taskfile' (the task file's text) is required");
+		goto out;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(body, "taskfile_name");
+	name = cJSON_IsString(it) ? it->valuestring : ".cirrus.yml";
+	it = cJSON_GetObjectItemCaseSensitive(body, "project");
+	if (it != NULL && !cJSON_IsString(it)) {
+		r = api_error(c, APIERR_BAD_REQUEST, "'project' must be a string");
+		goto out;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(body, "blob");
+	if (it != NULL && !cJSON_IsNull(it)) {
+		blob = cJSON_IsString(it) ? it->valuestring : "";
+		if (!blobstore_has(a->env.blobs, blob)) {
+			r = api_error(c, APIERR_BAD_REQUEST, "blob '%s' is not "
+			    "stored: PUT it to /v1/blobs/%s first", blob, blob);
+			goto out;
+		}
+	}
+	it = cJSON_GetObjectItemCaseSensitive(body, "dirty_path");
+	if (it != NULL && !cJSON_IsNull(it) &&
+	    (!cJSON_IsString(it) || it->valuestring[0] != '/')) {
+		r = api_error(c, APIERR_BAD_REQUEST,
+		    "'dirty_path' must be an absolute path");
+		goto out;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(body, "env");
+	if (it != NULL && !cJSON_IsNull(it)) {
+		if (!cJSON_IsObject(it)) {
+			r = api_error(c, APIERR_BAD_REQUEST,
+			    "'env' must be an object of strings");
+			goto out;
+		}
+		for (it = it->child; it != NULL; it = it->next) {
+			if (!cJSON_IsString(it)) {
+				r = api_error(c, APIERR_BAD_REQUEST,
+				    "env '%s' must be a string", it->string);
+				goto out;
+			}
+			tf_env_set(&env, it->string, it->valuestring);
+		}
+	}
+	ctx.env = &env;
+	if (taskfile_parse(name, tfj->valuestring, strlen(tfj->valuestring),
+	    &ctx, &tf, &err) == -1) {
+		tf_error_format(&err, msg, sizeof msg);
+		r = api_error(c, APIERR_BAD_TASKFILE, "%s", msg);
+		goto out;
+	}
+	sel = xcalloc(tf->ntasks + 1, sizeof *sel);
+	only = cJSON_GetObjectItemCaseSensitive(body, "only");
+	if (cJSON_IsArray(only) && cJSON_GetArraySize(only) > 0) {
+		cJSON_ArrayForEach(it, only) {
+			if (!cJSON_IsString(it)) {
+				r = api_error(c, APIERR_BAD_REQUEST,
+				    "'only' must be a list of task names");
+				goto out;
+			}
+			any = 0;
+			for (i = 0; i < tf->ntasks; i++) {
+				if (api_task_matches(&tf->tasks[i],
+				    it->valuestring)) {
+					api_select(tf, i, sel, cJSON_IsTrue(
+					    cJSON_GetObjectItemCaseSensitive(
+					    body, "only_exact")));
+					any = 1;
+				}
+			}
+			if (!any) {
+				r = api_error(c, APIERR_BAD_REQUEST,
+				    "no task matches '%s'", it->valuestring);
+				goto out;
+			}
+		}
+	} else {
+		for (i = 0; i < tf->ntasks; i++)
+			sel[i] = 1;
+	}
+	if (tf->ntasks == 0) {
+		r = api_error(c, APIERR_BAD_TASKFILE, "%s: no tasks to run", name);
+		goto out;
+	}
+	r = api_job_insert(a, c, body, tf, sel);
+out:
+	free(sel);
+	tf_env_free(&env);
+	taskfile_free(tf);
+	cJSON_Delete(body);
+	return (r);
+}
+
+static mhd_result
+api_job_cancel(struct api *a, struct MHD_Connection *c, int64_t id)
+{
+	int64_t		*running = NULL;
+	size_t		 n = 0, i;
+	char		*cause = NULL;
+
+	if (store_job_cancel(a->env.store, id, "cancelled by user", &running,
+	    &n, &cause) == -1)
+		return (api_store_error(c, cause));
+	for (i = 0; i < n; i++)
+		sched_cancel_task(a->env.sched, running[i]);
+	free(running);
+	sched_wake(a->env.sched);
+	return (api_job_show(a, c, id, 200));
+}
+
+static mhd_result
+api_job_retry(struct api *a, struct MHD_Connection *c, int64_t id)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	if ((r = store_job_retry(a->env.store, id, &cause)) == -1) {
+		r = api_error(c, APIERR_CONFLICT, "%s", cause);
+		free(cause);
+		return (r);
+	}
+	if (r == 1)
+		return (api_error(c, APIERR_CONFLICT,
+		    "job %" PRId64 " has nothing to retry", id));
+	sched_wake(a->env.sched);
+	return (api_job_show(a, c, id, 200));
+}
+
+/* MHD pulls the log through here; blocks while following a live task. */
+static ssize_t
+api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct logstream	*ls = arg;
+	struct store_task	*t = NULL;
+	char			*cause = NULL;
+	ssize_t			 n;
+	int			 finished, done;
+
+	for (;;) {
+		if (atomic_load(&ls->api->stopping))
+			return (MHD_CONTENT_READER_END_OF_STREAM);
+		n = logstore_read(ls->api->env.logs, ls->job, ls->task,
+		    ls->attempt, ls->offset, buf, max,
+		    ls->follow ? 1000 : 0, &finished);
+		if (n == -1)
+			return (MHD_CONTENT_READER_END_WITH_ERROR);
+		if (n > 0) {
+			ls->offset += n;
+			return (n);
+		}
+		if (!ls->follow)
+			return (MHD_CONTENT_READER_END_OF_STREAM);
+		if (!finished)
+			continue;
+		/* Not live: over once the task has ended (or is gone). */
+		if (store_task_get(ls->api->env.store, ls->task, &t,
+		    &cause) != 0) {
+			free(cause);
+			return (MHD_CONTENT_READER_END_OF_STREAM);
+		}
+		done = state_finished(t->state) || t->attempt != ls->attempt;
+		store_task_free(t);
+		if (done) {
+			/* Bytes appended just before the end. */
+			n = logstore_read(ls->api->env.logs, ls->job,
+			    ls->task, ls->attempt, ls->offset, buf, max, 0,
+			    &finished);
+			if (n > 0) {
+				ls->offset += n;
+				return (n);
+			}
+			return (MHD_CONTENT_READER_END_OF_STREAM);
+		}
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	(void)pos;
+}
+
+static mhd_result
+api_task_log(struct api *a, struct MHD_Connection *c, int64_t job,
+    const char *task)
+{
+	struct store_task	*t = NULL;
+	struct logstream	*ls;
+	struct MHD_Response	*r;
+	const char		*v;
+	char			*cause = NULL;
+	int64_t			 num;
+	int			 rc;
+	mhd_result		 ret;
+
+	if ((rc = store_task_find(a->env.store, job, task, &t, &cause)) == -1)
+		return (api_store_error(c, cause));
+	if (rc == 1)
+		return (api_error(c, APIERR_NOT_FOUND,
+		    "job %" PRId64 " has no task '%s'", job, task));
+	ls = xcalloc(1, sizeof *ls);
+	ls->api = a;
+	ls->job = job;
+	ls->task = t->id;
+	ls->attempt = t->attempt;
+	store_task_free(t);
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "offset")) != NULL) {
+		if (parse_int64(v, 0, INT64_MAX, &num) == -1) {
+			free(ls);
+			return (api_error(c, APIERR_BAD_REQUEST,
+			    "offset must be a byte count"));
+		}
+		ls->offset = num;
+	}
+	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+	    "attempt")) != NULL) {
+		if (parse_int64(v, 1, ls->attempt, &num) == -1) {
+			rc = ls->attempt;
+			free(ls);
+			return (api_error(c, APIERR_BAD_REQUEST,
+			    "attempt must be from 1 to %d", rc));
+		}
+		ls->attempt = (int)num;
+	}
+	v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
+	ls->follow = v != NULL && (strcmp(v, "1") == 0 ||
+	    strcmp(v, "true") == 0);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
+	    api_log_read, ls, free);
+	if (r == NULL) {
+		free(ls);
+		return (MHD_NO);
+	}
+	if (MHD_add_response_header(r, "Content-Type",
+	    "text/plain; charset=utf-8") == MHD_NO) {
+		MHD_destroy_response(r);
+		return (MHD_NO);
+	}
+	ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return (ret);
+}
+
+/* Route /v1/jobs/... : rest is what follows "/v1/jobs". */
+static mhd_result
+api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
+    const char *rest, struct req *rq)
+{
+	const char	*seg, *slash;
+	int64_t		 id;
+	char		 task[256];
+
+	if (*rest == '\0' || strcmp(rest, "/") == 0) {
+		if (strcmp(method, "GET") == 0)
+			return (api_job_list(a, c));
+		if (strcmp(method, "POST") == 0)
+			return (api_job_submit(a, c, rq));
+		return (api_error(c, APIERR_METHOD, "use GET or POST"));
+	}
+	seg = rest + 1;
+	slash = strchr(seg, '/');
+	if (api_parse_id(seg, slash != NULL ? (size_t)(slash - seg) :
+	    strlen(seg), &id) == -1)
+		return (api_error(c, APIERR_NOT_FOUND, "bad job id in %s", rest));
+	if (slash == NULL) {
+		if (strcmp(method, "GET") != 0)
+			return (api_error(c, APIERR_METHOD, "use GET"));
+		return (api_job_show(a, c, id, 200));
+	}
+	if (strcmp(slash, "/cancel") == 0 || strcmp(slash, "/retry") == 0) {
+		if (strcmp(method, "POST") != 0)
+			return (api_error(c, APIERR_METHOD, "use POST"));
+		if (slash[1] == 'c')
+			return (api_job_cancel(a, c, id));
+		return (api_job_retry(a, c, id));
+	}
+	if (strncmp(slash, "/tasks/", 7) == 0) {
+		seg = slash + 7;
+		slash = strchr(seg, '/');
+		if (slash != NULL && strcmp(slash, "/log") == 0 &&
+		    (size_t)(slash - seg) < sizeof task && slash != seg) {
+			if (strcmp(method, "GET") != 0)
+				return (api_error(c, APIERR_METHOD, "use GET"));
+			memcpy(task, seg, (size_t)(slash - seg));
+			task[slash - seg] = '\0';
+			return (api_task_log(a, c, id, task));
+		}
+	}
+	return (api_error(c, APIERR_NOT_FOUND, "no route %s %s/jobs%s", method,
+	    API_PREFIX, rest));
+}
+
+static mhd_result
+api_route_blob(struct api *a, struct MHD_Connection *c, const char *method,
+    const char *sha, struct req *rq)
+{
+	char	*cause = NULL, *body;
+	int	 r;
+
+	if (strcmp(method, "HEAD") == 0 || strcmp(method, "GET") == 0) {
+		if (blobstore_has(a->env.blobs, sha))
+			return (api_send(c, 200, "application/json",
+			    xstrdup("{}"), 2));
+		return (api_error(c, APIERR_NOT_FOUND, "no blob %s", sha));
+	}
+	if (strcmp(method, "PUT") != 0)
+		return (api_error(c, APIERR_METHOD, "use HEAD or PUT"));
+	if (rq->writer == NULL)
+		return (api_error(c, APIERR_BAD_REQUEST, "empty upload"));
+	r = blobstore_put_commit(rq->writer, &cause);
+	rq->writer = NULL;
+	if (r == -1) {
+		r = api_error(c, APIERR_BAD_DIGEST, "%s", cause);
+		free(cause);
+		return (r);
+	}
+	body = xasprintf("{\"blob\":\"%s\"}", sha);
+	return (api_send(c, 201, "application/json", body, strlen(body)));
+}
+
+/* Take a chunk of request body: JSON into a capped buffer, blobs to disk. */
+static void
+api_take_body(struct req *rq, const char *data, size_t len)
+{
+	char	*cause = NULL;
+
+	if (rq->error != NULL)
+		return;
+	if (rq->is_blob) {
+		if (rq->writer != NULL && blobstore_put_write(rq->writer, data,
+		    len, &cause) == -1) {
+			rq->error = cause;
+			rq->error_code = APIERR_TOO_LARGE;
+			blobstore_put_abort(rq->writer);
+			rq->writer = NULL;
+		}
+		return;
+	}
+	if (buf_add(&rq->body, data, len) == -1) {
+		rq->error = xasprintf("request body larger than %u bytes",
+		    API_MAX_JSON_BODY);
+		rq->error_code = APIERR_TOO_LARGE;
+		buf_free(&rq->body);
+	}
+}
+
+static mhd_result
+api_handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct api	*a = cls;
+	struct req	*rq = *con_cls;
+	const char	*rest;
+	char		*cause = NULL;
+	mhd_result	 r;
+
+	if (rq == NULL) {
+		rq = xcalloc(1, sizeof *rq);
+		rq->api = a;
+		buf_init(&rq->body, API_MAX_JSON_BODY);
+		if (strncmp(url, API_PREFIX "/blobs/", 10) == 0 &&
+		    strcmp(method, "PUT") == 0) {
+			rq->is_blob = 1;
+			if (blobstore_put_begin(a->env.blobs, url + 10,
+			    API_MAX_BLOB, &rq->writer, &cause) == -1) {
+				rq->error = cause;
+				rq->error_code = APIERR_BAD_REQUEST;
+			}
+		}
+		*con_cls = rq;
+		return (MHD_YES);
+	}
+	if (*upload_data_size != 0) {
+		api_take_body(rq, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return (MHD_YES);
+	}
+	if (rq->error != NULL)
+		return (api_error(c, rq->error_code, "%s", rq->error));
+
+	if (strncmp(url, API_PREFIX, 3) != 0)
+		return (api_error(c, APIERR_NOT_FOUND, "no route %s %s; the API "
+		    "lives under %s/", method, url, API_PREFIX));
+	rest = url + 3;
+	if (strcmp(rest, "/health") == 0)
+		r = api_health(a, c);
+	else if (strncmp(rest, "/blobs/", 7) == 0)
+		r = api_route_blob(a, c, method, rest + 7, rq);
+	else if (strncmp(rest, "/jobs", 5) == 0 &&
+	    (rest[5] == '\0' || rest[5] == '/'))
+		r = api_route_jobs(a, c, method, rest + 5, rq);
+	else
+		r = api_error(c, APIERR_NOT_FOUND, "no route %s %s", method,
+		    url);
+	(void)version;
+	return (r);
+}
+
+/* Free a request's state whatever way it ended. */
+static void
+api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req	*rq = *con_cls;
+
+	if (rq == NULL)
+		return;
+	blobstore_put_abort(rq->writer);
+	buf_free(&rq->body);
+	free(rq->error);
+	free(rq);
+	*con_cls = NULL;
+	(void)cls;
+	(void)c;
+	(void)toe;
+}
+
+/* libmicrohttpd's own complaints go to our log. */
+static void
+api_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	*s;
+
+	s = xvasprintf(fmt, ap);
+	s[strcspn(s, "\n")] = '\0';
+	log_warnx("http: %s", s);
+	free(s);
+	(void)cls;
+}
+
+int
+api_start(const struct api_env *env, int fd, struct api **out, char **cause)
+{
+	struct api	*a;
+
+	a = xcalloc(1, sizeof *a);
+	a->env = *env;
+	atomic_init(&a->stopping, 0);
+	a->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, api_handle, a,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, a,
+	    MHD_OPTION_END);
+	if (a->mhd == NULL) {
+		*cause = xstrdup("cannot start the HTTP server");
+		free(a);
+		return (-1);
+	}
+	*out = a;
+	return (0);
+}
+
+void
+api_stop(struct api *a)
+{
+	if (a == NULL)
+		return;
+	atomic_store(&a->stopping, 1);
+	MHD_stop_daemon(a->mhd);
+	free(a);
+}

@@ -1,0 +1,24 @@
+/* api.h -- the daemon's HTTP API (libmicrohttpd) on its unix socket. */
+#ifndef DAEMON_API_H
+#define DAEMON_API_H
+
+struct store;
+struct logstore;
+struct blobstore;
+struct sched;
+struct api;
+
+struct api_env {
+	struct store		*store;
+	struct logstore		*logs;
+	struct blobstore	*blobs;
+	struct sched		*sched;
+};
+
+/* Serve the API on the listening socket fd (taken over).  0, or -1 with
+ * cause. */
+int	api_start(const struct api_env *, int fd, struct api **, char **cause);
+/* End log followers, stop serving and free. */
+void	api_stop(struct api *);
+
+#endif

@@ -1,0 +1,455 @@
+/* executor.c -- one task attempt: image, container, snapshot, steps, result. */
+#include <sys/resource.h>
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/blobstore.h"
+#include "daemon/executor.h"
+#include "daemon/logstore.h"
+#include "daemon/podman.h"
+#include "daemon/runner.h"
+#include "daemon/store.h"
+#include "proto/api.h"
+#include "proto/log.h"
+#include "proto/tfjson.h"
+#include "proto/util.h"
+
+/* State of one run, handed to the Podman and runner callbacks. */
+struct exec {
+	const struct exec_env	*env;
+	struct exec_control	*ctl;
+	struct store_task	*task;
+	struct store_job	*job;
+	struct tf_task		 spec;
+	int			 have_spec;
+	int64_t			 deadline;	/* monotonic ms */
+	int			 timed_out;
+	int			 stopping;
+	int			 cur_step;	/* step running, -1 none */
+	int			 log_failed;
+};
+
+/* Append text to the task's log; a log that cannot be written is noted once. */
+static void
+exec_log(struct exec *e, const char *s, size_t n)
+{
+	char	*cause = NULL;
+
+	if (logstore_append(e->env->logs, e->task->job_id, e->task->id,
+	    e->task->attempt, s, n, NULL, &cause) == -1) {
+		if (!e->log_failed)
+			log_warnx("task %" PRId64 ": %s", e->task->id, cause);
+		e->log_failed = 1;
+		free(cause);
+	}
+}
+
+/* A line from Stratus itself in the task's log. */
+static void __attribute__((format(printf, 2, 3)))
+exec_say(struct exec *e, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s, *line;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	line = xasprintf("[stratus] %s\n", s);
+	exec_log(e, line, strlen(line));
+	free(line);
+	free(s);
+}
+
+static void
+exec_output(const char *s, size_t n, void *arg)
+{
+	exec_log(arg, s, n);
+}
+
+static void
+exec_step(int idx, int begin, int rc, void *arg)
+{
+	struct exec	*e = arg;
+	char		*cause = NULL;
+	enum task_state	 st;
+
+	if (idx < 0 || (size_t)idx >= e->task->nsteps)
+		return;
+	if (begin) {
+		st = TASK_RUNNING;
+		rc = -1;
+		e->cur_step = idx;
+	} else {
+		st = rc == 0 ? TASK_SUCCEEDED : TASK_FAILED;
+		e->cur_step = -1;
+	}
+	if (store_step_set_state(e->env->store, e->task->id, idx, st, rc,
+	    &cause) == -1) {
+		log_warnx("task %" PRId64 " step %d: %s", e->task->id, idx,
+		    cause);
+		free(cause);
+	}
+}
+
+static int
+exec_podman_output(int stream, const char *s, size_t n, void *arg)
+{
+	struct runner_parser	*p = arg;
+
+	runner_parser_feed(p, stream, s, n);
+	return (0);
+}
+
+/* Called while the container runs: nonzero asks Podman to stop it. */
+static int
+exec_poll(void *arg)
+{
+	struct runner_parser	*p = arg;
+	struct exec		*e = p->arg;
+
+	if (e->stopping)
+		return (1);
+	if (atomic_load(&e->ctl->cancel) || atomic_load(&e->ctl->shutdown))
+		e->stopping = 1;
+	else if (now_mono_ms() >= e->deadline) {
+		e->timed_out = 1;
+		e->stopping = 1;
+	}
+	return (e->stopping);
+}
+
+static void
+exec_pull_line(const char *line, void *arg)
+{
+	exec_say(arg, "%s", line);
+}
+
+static void
+exec_warning(const char *w, void *arg)
+{
+	exec_say(arg, "podman: %s", w);
+}
+
+/* The environment of the container: built-ins, then the task's, then -e. */
+static char **
+exec_env_list(struct exec *e, const char *workdir)
+{
+	struct tf_env	 env = { NULL, 0 };
+	cJSON		*user = NULL, *it;
+	char		 buf[32], **list;
+	size_t		 i;
+
+	tf_env_set(&env, "CI", "true");
+	tf_env_set(&env, "CIRRUS_CI", "true");
+	tf_env_set(&env, "CIRRUS_ENVIRONMENT", "stratus");
+	tf_env_set(&env, "CIRRUS_OS", "linux");
+	tf_env_set(&env, "CIRRUS_WORKING_DIR", workdir);
+	tf_env_set(&env, "CIRRUS_TASK_NAME", e->task->name);
+	snprintf(buf, sizeof buf, "%" PRId64, e->task->id);
+	tf_env_set(&env, "CIRRUS_TASK_ID", buf);
+	snprintf(buf, sizeof buf, "%" PRId64, e->task->job_id);
+	tf_env_set(&env, "CIRRUS_BUILD_ID", buf);
+	for (i = 0; i < e->spec.env.n; i++)
+		tf_env_set(&env, e->spec.env.v[i].key, e->spec.env.v[i].value);
+	if (e->job->env != NULL && (user = cJSON_Parse(e->job->env)) != NULL) {
+		cJSON_ArrayForEach(it, user) {
+			if (cJSON_IsString(it))
+				tf_env_set(&env, it->string, it->valuestring);
+		}
+	}
+	cJSON_Delete(user);
+	list = xcalloc(env.n + 1, sizeof *list);
+	for (i = 0; i < env.n; i++)
+		list[i] = xasprintf("%s=%s", env.v[i].key, env.v[i].value);
+	tf_env_free(&env);
+	return (list);
+}
+
+static void
+exec_strv_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Soft limit of one resource, for r_limits (hard never above ours). */
+static int64_t
+exec_rlimit(int resource, int64_t want)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(resource, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return (want);
+	return ((int64_t)rl.rlim_cur < want ? (int64_t)rl.rlim_cur : want);
+}
+
+/* Make sure the image is there, pulling it if needed. */
+static int
+exec_image(struct exec *e, struct podman *pm, char **cause)
+{
+	int	 exists;
+	char	*why = NULL;
+
+	if (podman_image_exists(pm, e->spec.image, &exists, cause) == -1)
+		return (-1);
+	if (exists)
+		return (0);
+	exec_say(e, "pulling image %s", e->spec.image);
+	if (podman_image_pull(pm, e->spec.image, exec_pull_line, e,
+	    &why) == -1) {
+		*cause = xasprintf("image %s cannot be had: %s", e->spec.image,
+		    why);
+		free(why);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Create the container and run the steps.  0 with *exit_code when the
+ * container ran (whatever its exit code), -1 with cause when Podman failed.
+ */
+static int
+exec_container(struct exec *e, struct podman *pm, int *exit_code,
+    char **cause)
+{
+	struct podman_spec	 ps;
+	struct podman_mount	 mnt;
+	struct runner_parser	 parser;
+	const char		*workdir = NULL;
+	char			 nonce[RUNNER_NONCE_LEN + 1];
+	char			*script = NULL, *id = NULL, *why = NULL;
+	char			*labels[4] = { NULL, NULL, NULL, NULL };
+	char			**envl = NULL;
+	void			*blob = NULL;
+	const char		*argv[4];
+	size_t			 bloblen = 0;
+	int			 r = -1, i;
+
+	workdir = tf_env_get(&e->spec.env, "CIRRUS_WORKING_DIR");
+	if (workdir == NULL || *workdir != '/')
+		workdir = CIRRUS_DEFAULT_WORKDIR;
+	runner_nonce(nonce);
+	script = runner_script(&e->spec, nonce);
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = script;
+	argv[3] = NULL;
+	labels[0] = xasprintf("stratus.job=%" PRId64, e->task->job_id);
+	labels[1] = xasprintf("stratus.task=%" PRId64, e->task->id);
+	labels[2] = xasprintf("stratus.attempt=%d", e->task->attempt);
+	envl = exec_env_list(e, workdir);
+
+	memset(&ps, 0, sizeof ps);
+	ps.image = e->spec.image;
+	ps.command = argv;
+	ps.env = (const char *const *)envl;
+	ps.work_dir = workdir;
+	ps.labels = (const char *const *)labels;
+	ps.netns = e->env->netns;
+	ps.stop_timeout = e->env->stop_timeout_s;
+	ps.nofile = exec_rlimit(RLIMIT_NOFILE, 65536);
+	ps.nproc = exec_rlimit(RLIMIT_NPROC, 65536);
+	if (e->spec.memory_mb > 0)
+		ps.memory_bytes = e->spec.memory_mb * 1024 * 1024;
+	if (e->spec.cpu > 0)
+		ps.cpu_quota = (int64_t)(e->spec.cpu * 100000);
+	if (e->job->blob == NULL && e->job->taskfile_name != NULL &&
+	    e->job->dirty_path != NULL) {
+		mnt.source = e->job->dirty_path;
+		mnt.destination = workdir;
+		mnt.readonly = 0;
+		ps.mounts = &mnt;
+		ps.nmounts = 1;
+	}
+
+	if (podman_container_create(pm, &ps, &id, exec_warning, e,
+	    cause) == -1)
+		goto out;
+	if (store_task_set_container(e->env->store, e->task->id, id,
+	    &why) == -1) {
+		log_warnx("task %" PRId64 ": %s", e->task->id, why);
+		free(why);
+		why = NULL;
+	}
+	if (e->job->blob != NULL) {
+		if (blobstore_read(e->env->blobs, e->job->blob, &blob,
+		    &bloblen, API_MAX_BLOB, cause) == -1)
+			goto remove;
+		if (podman_container_put_archive(pm, id, workdir, blob,
+		    bloblen, cause) == -1)
+			goto remove;
+	}
+	runner_parser_init(&parser, nonce, exec_output, exec_step, e);
+	if (podman_container_run_attached(pm, id, exec_podman_output,
+	    exec_poll, e->env->stop_timeout_s, &parser, exit_code,
+	    cause) == -1) {
+		runner_parser_flush(&parser);
+		goto remove;
+	}
+	runner_parser_flush(&parser);
+	r = 0;
+remove:
+	if (podman_container_remove(pm, id, &why) == -1) {
+		log_warnx("task %" PRId64 ": %s", e->task->id, why);
+		free(why);
+	}
+out:
+	free(blob);
+	free(id);
+	free(script);
+	for (i = 0; i < 3; i++)
+		free(labels[i]);
+	exec_strv_free(envl);
+	return (r);
+}
+
+/* Record the end of the task and of any step that never finished. */
+static void
+exec_finish(struct exec *e, enum task_state st, int exit_code,
+    const char *reason)
+{
+	char		*cause = NULL;
+	size_t		 i;
+	enum task_state	 ss;
+	struct store_task *now = NULL;
+
+	if (store_task_get(e->env->store, e->task->id, &now, &cause) == 0) {
+		for (i = 0; i < now->nsteps; i++) {
+			ss = now->steps[i].state;
+			if (ss == TASK_RUNNING)
+				ss = st == TASK_SUCCEEDED ? TASK_SUCCEEDED : st;
+			else if (ss == TASK_QUEUED)
+				ss = TASK_SKIPPED;
+			else
+				continue;
+			if (store_step_set_state(e->env->store, e->task->id,
+			    (int)i, ss, -1, &cause) == -1) {
+				log_warnx("%s", cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
+		store_task_free(now);
+	} else {
+		log_warnx("%s", cause);
+		free(cause);
+		cause = NULL;
+	}
+	logstore_finish(e->env->logs, e->task->job_id, e->task->id,
+	    e->task->attempt);
+	if (store_task_set_log_len(e->env->store, e->task->id,
+	    logstore_length(e->env->logs, e->task->job_id, e->task->id,
+	    e->task->attempt), &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+		cause = NULL;
+	}
+	if (store_task_set_state(e->env->store, e->task->id, st, exit_code,
+	    reason, &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", e->task->id, cause);
+		free(cause);
+	}
+	log_info("task %" PRId64 " (%s) %s%s%s", e->task->id, e->task->name,
+	    state_name(st), reason != NULL ? ": " : "",
+	    reason != NULL ? reason : "");
+}
+
+void
+executor_run(const struct exec_env *env, int64_t task_id,
+    struct exec_control *ctl)
+{
+	struct exec	 e;
+	struct podman	*pm = NULL;
+	cJSON		*json = NULL;
+	char		*cause = NULL, *reason = NULL;
+	int		 exit_code = -1;
+	enum task_state	 st = TASK_ERRORED;
+
+	memset(&e, 0, sizeof e);
+	e.env = env;
+	e.ctl = ctl;
+	e.cur_step = -1;
+	if (store_task_get(env->store, task_id, &e.task, &cause) != 0 ||
+	    store_job_get(env->store, e.task->job_id, &e.job, &cause) != 0) {
+		log_warnx("task %" PRId64 ": cannot load: %s", task_id,
+		    cause != NULL ? cause : "not found");
+		free(cause);
+		if (e.task != NULL) {
+			cause = NULL;
+			if (store_task_set_state(env->store, task_id,
+			    TASK_ERRORED, -1, "cannot load task", &cause) == -1)
+				free(cause);
+		}
+		goto out;
+	}
+	logstore_begin(env->logs, e.task->job_id, e.task->id, e.task->attempt);
+	if ((json = cJSON_Parse(e.task->spec)) == NULL ||
+	    tfjson_task_parse(json, &e.spec, &cause) == -1) {
+		reason = xasprintf("stored task is unreadable: %s",
+		    cause != NULL ? cause : "bad JSON");
+		goto done;
+	}
+	e.have_spec = 1;
+	if (e.spec.image == NULL) {
+		reason = xasprintf("task '%s' has no container image",
+		    e.task->name);
+		goto done;
+	}
+	e.deadline = now_mono_ms() + (e.spec.timeout_s > 0 ?
+	    e.spec.timeout_s : TF_DEFAULT_TIMEOUT_S) * 1000;
+	if (podman_open(env->podman_url, &pm, &cause) == -1 ||
+	    exec_image(&e, pm, &cause) == -1 ||
+	    exec_container(&e, pm, &exit_code, &cause) == -1) {
+		reason = cause;
+		cause = NULL;
+		if (atomic_load(&ctl->cancel)) {
+			st = TASK_CANCELLED;
+			free(reason);
+			reason = xstrdup("cancelled");
+		}
+		goto done;
+	}
+	if (atomic_load(&ctl->cancel)) {
+		st = TASK_CANCELLED;
+		reason = xstrdup("cancelled by user");
+	} else if (atomic_load(&ctl->shutdown)) {
+		st = TASK_CANCELLED;
+		reason = xstrdup("stratusd shut down");
+	} else if (e.timed_out) {
+		st = TASK_FAILED;
+		reason = xasprintf("timed out after %" PRId64 "s",
+		    e.spec.timeout_s > 0 ? e.spec.timeout_s :
+		    (int64_t)TF_DEFAULT_TIMEOUT_S);
+	} else if (exit_code == 0)
+		st = TASK_SUCCEEDED;
+	else {
+		st = TASK_FAILED;
+		if (e.cur_step >= 0 && (size_t)e.cur_step < e.task->nsteps)
+			reason = xasprintf("step '%s' did not finish",
+			    e.task->steps[e.cur_step].name);
+	}
+done:
+	if (st == TASK_ERRORED || st == TASK_CANCELLED || e.timed_out)
+		exec_say(&e, "%s", reason != NULL ? reason : state_name(st));
+	exec_finish(&e, st, exit_code, reason);
+out:
+	free(reason);
+	free(cause);
+	cJSON_Delete(json);
+	if (e.have_spec)
+		tf_task_free(&e.spec);
+	podman_close(pm);
+	store_job_free(e.job);
+	store_task_free(e.task);
+}

@@ -1,0 +1,38 @@
+/* executor.h -- runs one task attempt in a Podman container, start to end. */
+#ifndef DAEMON_EXECUTOR_H
+#define DAEMON_EXECUTOR_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct store;
+struct logstore;
+struct blobstore;
+
+/* What every executor shares; owned by the daemon, outlives executors. */
+struct exec_env {
+	struct store		*store;
+	struct logstore		*logs;
+	struct blobstore	*blobs;
+	const char		*podman_url;
+	const char		*netns;		/* NULL: Podman's default */
+	int			 stop_timeout_s;
+};
+
+/* Set by others to stop a running task; read by the executor. */
+struct exec_control {
+	atomic_int	 cancel;	/* 1: cancel requested */
+	atomic_int	 shutdown;	/* 1: daemon stopping */
+};
+
+/*
+ * Run task_id (already marked running by the scheduler) to its end: pull the
+ * image if needed, create the container, copy the snapshot in, run the
+ * steps, record every step and the task's final state, remove the
+ * container.  Never fails: infrastructure trouble ends the task errored with
+ * the reason in its log.
+ */
+void	executor_run(const struct exec_env *, int64_t task_id,
+	    struct exec_control *);
+
+#endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The whole test suite, as on CI: prepare the machine (root), then build and
+# run `make check` twice as an unprivileged user with rootless Podman: once
+# plainly and once with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Ends with one line of totals: "N passed, N failed".
+set -uo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+. "$src/tests/user-env.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "check-all: run me as root (sudo): I install packages and set up rootless Podman for '$user'" >&2
+	exit 2
+fi
+bash "$src/tests/setup-machine.sh" "$user" || { echo "0 passed, 1 failed"; exit 1; }
+uid=$(id -u "$user"); home=$(getent passwd "$user" | cut -d: -f6)
+
+work="$home/stratus-check"
+copy_tree "$src" "$work"
+
+# One Podman service for the whole run, where stratusd looks by default.
+as_user mkdir -p "/run/user/$uid/podman"
+as_user podman system service --time=0 "unix:///run/user/$uid/podman/podman.sock" \
+    >/tmp/stratus-podman-service.log 2>&1 &
+podpid=$!
+trap 'kill $podpid 2>/dev/null; wait $podpid 2>/dev/null' EXIT
+
+passed=0 failed=0
+run_suite() {	# $1 build dir name, rest: configure flags
+	local dir=$1; shift
+	echo "=== build $dir: ./configure $*"
+	if ! as_user bash -c "cd '$work' && (test -x configure || autoreconf -fi >/dev/null) &&
+	    mkdir -p '$dir' && cd '$dir' && ../configure -q $* && make -s -j2" >"$work/$dir.build.log" 2>&1; then
+		tail -50 "$work/$dir.build.log"
+		failed=$((failed + 1))
+		return
+	fi
+	echo "=== make check ($dir)"
+	as_user bash -c "cd '$work/$dir' && STRATUS_TEST_PODMAN=/run/user/$uid/podman/podman.sock make -j2 check" \
+	    >"$work/$dir.check.log" 2>&1
+	grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' "$work/$dir.check.log" | grep -v '^PASS' || true
+	local p f
+	p=$(awk '/^# PASS:/ { print $3 }' "$work/$dir/test-suite.log" 2>/dev/null | head -1)
+	f=$(awk '/^# (FAIL|ERROR|XPASS):/ { s += $3 } END { print s + 0 }' "$work/$dir/test-suite.log" 2>/dev/null)
+	if [ -z "$p" ]; then
+		tail -40 "$work/$dir.check.log"
+		failed=$((failed + 1))
+		return
+	fi
+	if [ "$f" -gt 0 ]; then
+		for l in "$work/$dir"/tests/*/*.log; do
+			grep -q -E '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null || continue
+			echo "--- $l"; tail -40 "$l"
+		done
+	fi
+	echo "$dir: $p passed, $f failed"
+	passed=$((passed + p)) failed=$((failed + f))
+}
+
+run_suite build
+run_suite build-san --enable-sanitizers
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

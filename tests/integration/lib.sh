@@ -1,0 +1,90 @@
+# lib.sh -- shared by the integration tests: TAP output, a private stratusd
+# on a temporary socket and state directory, and the client.
+# Needs rootless Podman for the user running it and the local test image.
+set -u
+: "${STRATUS_BUILDDIR:?run through make check}"
+: "${STRATUS_SRCDIR:?run through make check}"
+STRATUSD=$STRATUS_BUILDDIR/daemon/stratusd
+STRATUS=$STRATUS_BUILDDIR/client/stratus
+IMAGE=${STRATUS_TEST_IMAGE:-localhost/stratus-busybox:latest}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/stratus-it.XXXXXX")
+SOCK=$T/run/stratus.sock
+STATE=$T/state
+DPID=
+ntest=0
+nfail=0
+
+ok() {		# ok DESCRIPTION (previous command's status decides)
+	local rc=$?
+	ntest=$((ntest + 1))
+	if [ $rc -eq 0 ]; then
+		echo "ok $ntest - $*"
+	else
+		nfail=$((nfail + 1))
+		echo "not ok $ntest - $*"
+	fi
+	return 0
+}
+
+check() {	# check DESCRIPTION -- COMMAND...
+	local d=$1; shift; [ "$1" = -- ] && shift
+	"$@"
+	ok "$d"
+}
+
+diag() { sed 's/^/# /' "$@"; }
+
+st() { "$STRATUS" --socket "$SOCK" "$@"; }
+
+start_daemon() {
+	mkdir -p "$T/run"
+	chmod 700 "$T/run"
+	"$STRATUSD" --socket "$SOCK" --state-dir "$STATE" --jobs "${JOBS:-2}" \
+	    --grace 5 "$@" >>"$T/daemon.log" 2>&1 &
+	DPID=$!
+	local i
+	for i in $(seq 100); do
+		st ls >/dev/null 2>&1 && return 0
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# stratusd did not come up:"; diag "$T/daemon.log"
+	return 1
+}
+
+stop_daemon() {	# SIGTERM; fails if stratusd exits non-zero
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID"
+	local rc=$?
+	DPID=
+	return $rc
+}
+
+# The daemon's own log must show no sanitizer report.
+daemon_log_clean() {
+	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/daemon.log"
+}
+
+finish() {
+	if [ -n "$DPID" ]; then
+		kill -TERM "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	if [ $nfail -ne 0 ]; then
+		echo "# daemon log:"
+		diag "$T/daemon.log" | tail -60
+	fi
+	echo "1..$ntest"
+	rm -rf "$T"
+	[ $nfail -eq 0 ]
+}
+trap 'finish; exit $?' EXIT
+
+# Write a project dir $1 with .cirrus.yml from stdin and a file.
+project() {
+	mkdir -p "$1"
+	cat >"$1/.cirrus.yml"
+	echo "from the snapshot" >"$1/data.txt"
+}
