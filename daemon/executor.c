@@ -182,15 +182,19 @@ exec_strv_free(char **v)
 	free(v);
 }
 
-/* Soft limit of one resource, for r_limits (hard never above ours). */
+/*
+ * The nofile limit for r_limits: Podman's API applies no default ulimits,
+ * and runc refuses a hard limit above the service's own, so ask for our hard
+ * limit (the service inherits it), capped at want.
+ */
 static int64_t
 exec_rlimit(int resource, int64_t want)
 {
 	struct rlimit	 rl;
 
-	if (getrlimit(resource, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+	if (getrlimit(resource, &rl) == -1 || rl.rlim_max == RLIM_INFINITY)
 		return (want);
-	return ((int64_t)rl.rlim_cur < want ? (int64_t)rl.rlim_cur : want);
+	return ((int64_t)rl.rlim_max < want ? (int64_t)rl.rlim_max : want);
 }
 
 /* Make sure the image is there, pulling it if needed. */
@@ -259,7 +263,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	ps.netns = e->env->netns;
 	ps.stop_timeout = e->env->stop_timeout_s;
 	ps.nofile = exec_rlimit(RLIMIT_NOFILE, 65536);
-	ps.nproc = exec_rlimit(RLIMIT_NPROC, 65536);
+	/* nproc is left alone: rootless Podman lowers its own hard limit. */
 	if (e->spec.memory_mb > 0)
 		ps.memory_bytes = e->spec.memory_mb * 1024 * 1024;
 	if (e->spec.cpu > 0)

@@ -1,0 +1,32 @@
+/* cmd.h -- the stratus commands, one function each, in one table. */
+#ifndef CLIENT_CMD_H
+#define CLIENT_CMD_H
+
+#include "client/http.h"
+
+/* Exit codes of the command line (DESIGN.md, "Interface"). */
+#define CMD_EXIT_OK	0
+#define CMD_EXIT_FAILED	1	/* a task failed */
+#define CMD_EXIT_ERROR	2	/* usage, task file or connection error */
+
+struct cmd_global {
+	struct http	*h;
+	int		 json;
+};
+
+/* argv[0] is the command name; returns the exit code. */
+typedef int (*cmd_fn)(struct cmd_global *, int argc, char **argv);
+
+struct cmd_entry {
+	const char	*name;
+	cmd_fn		 fn;
+	const char	*usage;		/* after "stratus NAME " */
+	const char	*help;
+};
+
+extern const struct cmd_entry	cmd_table[];
+
+/* The command called name, or NULL. */
+const struct cmd_entry	*cmd_find(const char *name);
+
+#endif

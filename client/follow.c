@@ -1,0 +1,351 @@
+/* follow.c -- stream task logs side by side, prefixing lines, resuming drops. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "client/follow.h"
+#include "proto/api.h"
+#include "proto/util.h"
+
+struct follow_log {
+	struct follow	*f;
+	char		*name;
+	char		*ref;		/* escaped for the URL */
+	uint64_t	 offset;	/* log bytes received so far */
+	struct buf	 line;		/* partial line */
+	int		 armed;		/* wants (another) stream */
+	int		 active;	/* a stream is open */
+	int		 failures;	/* drops in a row */
+	int64_t		 retry_at;	/* monotonic ms */
+	int64_t		 give_up_at;
+};
+
+struct follow {
+	struct http		 *h;
+	char			 *job;		/* escaped for the URL */
+	int			  flags;
+	struct follow_log	**logs;
+	size_t			  nlogs;
+	int			  werr;		/* stdout failed */
+};
+
+/* Create a follower; see follow.h. */
+struct follow *
+follow_new(struct http *h, const char *job, int flags)
+{
+	struct follow	*f;
+
+	f = xcalloc(1, sizeof *f);
+	f->h = h;
+	f->job = http_escape(job);
+	f->flags = flags;
+	return (f);
+}
+
+/* Free the follower and every log's state. */
+void
+follow_free(struct follow *f)
+{
+	size_t	i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->nlogs; i++) {
+		free(f->logs[i]->name);
+		free(f->logs[i]->ref);
+		buf_free(&f->logs[i]->line);
+		free(f->logs[i]);
+	}
+	free(f->logs);
+	free(f->job);
+	free(f);
+}
+
+/* Arm a task's log; see follow.h. */
+void
+follow_task(struct follow *f, const char *name, const char *ref)
+{
+	struct follow_log	*l;
+	size_t			 i;
+
+	for (i = 0; i < f->nlogs; i++) {
+		if (strcmp(f->logs[i]->name, name) == 0) {
+			f->logs[i]->armed = 1;
+			f->logs[i]->retry_at = 0;
+			return;
+		}
+	}
+	l = xcalloc(1, sizeof *l);
+	l->f = f;
+	l->name = xstrdup(name);
+	l->ref = http_escape(ref);
+	buf_init(&l->line, FOLLOW_MAX_LINE);
+	l->armed = 1;
+	f->logs = xreallocarray(f->logs, f->nlogs + 1, sizeof *f->logs);
+	f->logs[f->nlogs++] = l;
+}
+
+/* Copy s with invalid UTF-8 and NULs replaced by U+FFFD; caller frees. */
+static char *
+follow_utf8(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	struct buf		 b;
+	size_t			 i = 0, n, k;
+	uint32_t		 cp;
+
+	buf_init(&b, 0);
+	while (i < len) {
+		n = 0;
+		if (p[i] >= 0x01 && p[i] < 0x80)
+			n = 1;
+		else if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			n = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			n = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			n = 4;
+		if (n > 1) {
+			if (i + n > len)
+				n = 0;
+			for (k = 1; n != 0 && k < n; k++) {
+				if ((p[i + k] & 0xc0) != 0x80)
+					n = 0;
+			}
+		}
+		if (n == 3) {
+			cp = (p[i] & 0x0fu) << 12 | (p[i + 1] & 0x3fu) << 6;
+			if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))
+				n = 0;	/* overlong or surrogate */
+		} else if (n == 4) {
+			cp = (p[i] & 0x07u) << 18 | (p[i + 1] & 0x3fu) << 12;
+			if (cp < 0x10000 || cp > 0x10ffff)
+				n = 0;
+		}
+		if (n == 0) {
+			(void)buf_add(&b, "\xef\xbf\xbd", 3);
+			i++;
+		} else {
+			(void)buf_add(&b, p + i, n);
+			i += n;
+		}
+	}
+	(void)buf_add(&b, "", 0);
+	return (b.data != NULL ? buf_steal(&b, NULL) : xstrdup(""));
+}
+
+/* Print one complete line of a log. */
+static void
+follow_emit(struct follow_log *l, const char *text, size_t len)
+{
+	struct follow	*f = l->f;
+	cJSON		*ev;
+	char		*clean, *out;
+
+	if (len > 0 && text[len - 1] == '\r')
+		len--;
+	if (f->flags & FOLLOW_JSON) {
+		clean = follow_utf8(text, len);
+		ev = cJSON_CreateObject();
+		if (ev == NULL ||
+		    cJSON_AddStringToObject(ev, "event", "log") == NULL ||
+		    cJSON_AddStringToObject(ev, "task", l->name) == NULL ||
+		    cJSON_AddStringToObject(ev, "line", clean) == NULL ||
+		    (out = cJSON_PrintUnformatted(ev)) == NULL) {
+			f->werr = ENOMEM;
+			cJSON_Delete(ev);
+			free(clean);
+			return;
+		}
+		if (printf("%s\n", out) < 0)
+			f->werr = errno;
+		cJSON_free(out);
+		cJSON_Delete(ev);
+		free(clean);
+		return;
+	}
+	if (f->flags & FOLLOW_PREFIX) {
+		if (printf("%s | %.*s\n", l->name, (int)len, text) < 0)
+			f->werr = errno;
+	} else if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF)
+		f->werr = errno;
+}
+
+/* Log bytes arrived: count them, then print whole lines. */
+static int
+follow_data(const char *data, size_t len, void *arg)
+{
+	struct follow_log	*l = arg;
+	struct follow		*f = l->f;
+	const char		*nl;
+	size_t			 seg, take;
+
+	l->offset += len;
+	l->failures = 0;
+	l->give_up_at = 0;
+	if (!(f->flags & (FOLLOW_PREFIX | FOLLOW_JSON))) {
+		if (fwrite(data, 1, len, stdout) != len)
+			f->werr = errno;
+		return (f->werr != 0);
+	}
+	while (len > 0) {
+		nl = memchr(data, '\n', len);
+		seg = nl != NULL ? (size_t)(nl - data) : len;
+		while (seg > 0) {
+			take = FOLLOW_MAX_LINE - l->line.len;
+			if (take > seg)
+				take = seg;
+			(void)buf_add(&l->line, data, take);
+			data += take;
+			len -= take;
+			seg -= take;
+			if (l->line.len == FOLLOW_MAX_LINE) {
+				follow_emit(l, l->line.data, l->line.len);
+				buf_reset(&l->line);
+			}
+		}
+		if (nl != NULL) {
+			follow_emit(l, l->line.len ? l->line.data : "",
+			    l->line.len);
+			buf_reset(&l->line);
+			data++;
+			len--;
+		}
+	}
+	return (f->werr != 0);
+}
+
+/* A log ended: print what is left of its last line. */
+static void
+follow_flush(struct follow_log *l)
+{
+	if (l->line.len != 0) {
+		follow_emit(l, l->line.data, l->line.len);
+		buf_reset(&l->line);
+	}
+}
+
+/* Open a stream for l at its offset. */
+static int
+follow_start(struct follow *f, struct http_multi *hm, struct follow_log *l,
+    char **cause)
+{
+	char	*path;
+	int	 rv;
+
+	path = xasprintf("%s/jobs/%s/tasks/%s/log?offset=%" PRIu64 "%s",
+	    API_PREFIX, f->job, l->ref, l->offset,
+	    (f->flags & FOLLOW_LIVE) ? "&follow=1" : "");
+	rv = http_multi_add(hm, path, follow_data, l, cause);
+	free(path);
+	if (rv == 0)
+		l->active = 1;
+	return (rv);
+}
+
+/* Stream every armed log to its end; see follow.h. */
+int
+follow_run(struct follow *f, char **cause)
+{
+	struct http_multi	*hm;
+	struct http_done	 d;
+	struct follow_log	*l;
+	int64_t			 now, wait;
+	size_t			 i;
+	int			 busy, backoff, rv = -1;
+	char			*first = NULL;
+
+	if ((hm = http_multi_new(f->h)) == NULL) {
+		*cause = xstrdup("libcurl: cannot create a multi handle");
+		return (-1);
+	}
+	for (;;) {
+		now = now_mono_ms();
+		busy = 0;
+		wait = 1000;
+		for (i = 0; i < f->nlogs; i++) {
+			l = f->logs[i];
+			if (!l->armed)
+				continue;
+			busy = 1;
+			if (l->active)
+				continue;
+			if (l->retry_at > now) {
+				if (l->retry_at - now < wait)
+					wait = l->retry_at - now;
+				continue;
+			}
+			if (follow_start(f, hm, l, cause) != 0)
+				goto out;
+		}
+		if (!busy)
+			break;
+		if (http_multi_poll(hm, (int)wait, cause) == -1)
+			goto out;
+		while (http_multi_next(hm, &d)) {
+			l = d.arg;
+			l->active = 0;
+			now = now_mono_ms();
+			if (d.complete) {
+				follow_flush(l);
+				l->armed = 0;
+			} else if (d.dropped && !f->werr) {
+				if (l->give_up_at == 0)
+					l->give_up_at = now + FOLLOW_GIVE_UP_MS;
+				if (now >= l->give_up_at) {
+					follow_flush(l);
+					l->armed = 0;
+					if (first == NULL)
+						first = xasprintf("task %s: %s",
+						    l->name, d.cause);
+				} else {
+					backoff = 100 << (l->failures < 5 ?
+					    l->failures : 5);
+					if (backoff > 2000)
+						backoff = 2000;
+					l->failures++;
+					l->retry_at = now + backoff;
+				}
+			} else {
+				follow_flush(l);
+				l->armed = 0;
+				if (first == NULL && !f->werr)
+					first = xasprintf("task %s: %s",
+					    l->name, d.cause);
+			}
+			free(d.cause);
+		}
+		if (fflush(stdout) == EOF)
+			f->werr = errno;
+		if (f->werr) {
+			*cause = xasprintf("stdout: %s", strerror(f->werr));
+			goto out;
+		}
+	}
+	if (fflush(stdout) == EOF) {
+		*cause = xasprintf("stdout: %s", strerror(errno));
+		goto out;
+	}
+	if (first != NULL) {
+		*cause = first;
+		first = NULL;
+		goto out;
+	}
+	rv = 0;
+out:
+	/* Interrupted streams resume where they stopped on the next run. */
+	for (i = 0; i < f->nlogs; i++)
+		f->logs[i]->active = 0;
+	free(first);
+	http_multi_free(hm);
+	return (rv);
+}
