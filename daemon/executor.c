@@ -268,8 +268,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 		ps.memory_bytes = e->spec.memory_mb * 1024 * 1024;
 	if (e->spec.cpu > 0)
 		ps.cpu_quota = (int64_t)(e->spec.cpu * 100000);
-	if (e->job->blob == NULL && e->job->taskfile_name != NULL &&
-	    e->job->dirty_path != NULL) {
+	if (e->job->dirty_path != NULL) {
 		mnt.source = e->job->dirty_path;
 		mnt.destination = workdir;
 		mnt.readonly = 0;

@@ -80,9 +80,13 @@ int	podman_container_remove(struct podman *, const char *id, char **cause);
 int	podman_container_list(struct podman *, const char *label,
 	    struct podman_container **, size_t *, char **cause);
 void	podman_containers_free(struct podman_container *, size_t);
-/* Inspect one container: state and exit code.  1 when it does not exist. */
+/* Inspect one container: state and exit code.  1 when it does not exist.
+ * On 0 the struct's strings are malloc'd: free them with
+ * podman_container_clear. */
 int	podman_container_inspect(struct podman *, const char *id,
 	    struct podman_container *, char **cause);
+/* Free the strings of one container (not the struct) and NULL them. */
+void	podman_container_clear(struct podman_container *);
 
 /*
  * Output streams.  data_cb receives demultiplexed payload (stream 1 stdout,

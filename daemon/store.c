@@ -45,6 +45,7 @@ static const char *const migrations[] = {
 	" taskfile_name TEXT NOT NULL,"
 	" blob TEXT,"
 	" env TEXT NOT NULL,"
+	" dirty_path TEXT,"
 	" priority INTEGER NOT NULL DEFAULT 0,"
 	" created_ms INTEGER NOT NULL);"
 	"CREATE INDEX jobs_project ON jobs (project, id);"
@@ -84,7 +85,8 @@ static const char *const migrations[] = {
 };
 
 #define JOB_COLUMNS							\
-	"SELECT id, project, taskfile_name, blob, env, priority, created_ms " \
+	"SELECT id, project, taskfile_name, blob, env, priority, created_ms, " \
+	"dirty_path " \
 	"FROM jobs "
 #define TASK_COLUMNS							\
 	"SELECT t.id, t.job_id, t.name, j.project, t.state, t.exit_code, " \
@@ -488,7 +490,7 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 	if (tx_begin(s, cause) != 0)
 		goto out;
 	if (prep(s, &sj, "INSERT INTO jobs (project, taskfile_name, blob, "
-	    "env, priority, created_ms) VALUES (?, ?, ?, ?, ?, ?)", cause) != 0 ||
+	    "env, priority, created_ms, dirty_path) VALUES (?, ?, ?, ?, ?, ?, ?)", cause) != 0 ||
 	    prep(s, &stk, "INSERT INTO tasks (job_id, name, state, reason, "
 	    "allow_failures, spec, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    cause) != 0 ||
@@ -503,7 +505,8 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 	    bind_text(sj, 3, nj->blob) != SQLITE_OK ||
 	    bind_text(sj, 4, nj->env != NULL ? nj->env : "{}") != SQLITE_OK ||
 	    sqlite3_bind_int(sj, 5, nj->priority) != SQLITE_OK ||
-	    sqlite3_bind_int64(sj, 6, now) != SQLITE_OK) {
+	    sqlite3_bind_int64(sj, 6, now) != SQLITE_OK ||
+	    bind_text(sj, 7, nj->dirty_path) != SQLITE_OK) {
 		dbfail(s, cause, "bind job");
 		goto out;
 	}
@@ -706,6 +709,7 @@ job_row(sqlite3_stmt *st, struct store_job *j)
 	j->env = col_text(st, 4);
 	j->priority = sqlite3_column_int(st, 5);
 	j->created_ms = sqlite3_column_int64(st, 6);
+	j->dirty_path = col_text(st, 7);
 }
 
 /* Derive a job's state and times from its tasks. */
@@ -887,6 +891,7 @@ job_clear(struct store_job *j)
 	free(j->taskfile_name);
 	free(j->blob);
 	free(j->env);
+	free(j->dirty_path);
 	store_tasks_free(j->tasks, j->ntasks);
 	memset(j, 0, sizeof *j);
 }

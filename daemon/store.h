@@ -46,6 +46,7 @@ struct store_job {
 	char		*taskfile_name;
 	char		*blob;		/* sha256 hex of the snapshot, or NULL */
 	char		*env;		/* JSON object of -e variables */
+	char		*dirty_path;	/* --dirty: host dir to bind, or NULL */
 	int		 priority;
 	enum task_state	 state;		/* derived from its tasks */
 	int64_t		 created_ms, started_ms, finished_ms;
@@ -71,6 +72,7 @@ struct store_new_job {
 	const char		*taskfile_name;
 	const char		*blob;
 	const char		*env;		/* JSON object text */
+	const char		*dirty_path;	/* NULL unless --dirty */
 	int			 priority;
 	const struct store_new_task *tasks;
 	size_t			 ntasks;
