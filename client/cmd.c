@@ -135,7 +135,7 @@ cmd_print_json(const cJSON *j)
 {
 	char	*text;
 
-	if ((text = cJSON_Print(j)) == NULL) {
+	if ((text = cJSON_PrintUnformatted(j)) == NULL) {
 		fprintf(stderr, "stratus: cannot encode JSON\n");
 		return (CMD_EXIT_ERROR);
 	}

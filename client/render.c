@@ -120,8 +120,13 @@ render_when(const char *s, char *out, size_t len)
 static void
 render_job_duration(const cJSON *job, char *out, size_t len)
 {
-	int64_t	start, end;
+	int64_t	start, end, ms;
 
+	/* The daemon's own count is exact; times are whole seconds. */
+	if (render_jint(job, "duration_ms", &ms) == 0) {
+		format_duration(ms, out, len);
+		return;
+	}
 	if (render_time_ms(render_jstr(job, "started_at"), &start) != 0) {
 		snprintf(out, len, "-");
 		return;
