@@ -118,5 +118,8 @@ void		 tf_error_format(const struct tf_error *, char *out, size_t);
 
 /* Deep copy / free of one task (used by tfjson and the daemon). */
 void		 tf_task_free(struct tf_task *);
+/* Deep copy src into dst (overwritten); free dst's members with
+ * tf_task_free. */
+void		 tf_task_copy(struct tf_task *dst, const struct tf_task *src);
 
 #endif
