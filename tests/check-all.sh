@@ -17,12 +17,21 @@ uid=$(id -u "$user"); home=$(getent passwd "$user" | cut -d: -f6)
 work="$home/stratus-check"
 copy_tree "$src" "$work"
 
-# One Podman service for the whole run, where stratusd looks by default.
-as_user mkdir -p "/run/user/$uid/podman"
-as_user podman system service --time=0 "unix:///run/user/$uid/podman/podman.sock" \
-    >/tmp/stratus-podman-service.log 2>&1 &
-podpid=$!
-trap 'kill $podpid 2>/dev/null; wait $podpid 2>/dev/null' EXIT
+# One Podman service for the whole run, where stratusd looks by default
+# (unless one answers there already).
+podsock=/run/user/$uid/podman/podman.sock
+podpid=
+if ! as_user curl -sf --unix-socket "$podsock" http://d/_ping >/dev/null 2>&1; then
+	as_user mkdir -p "/run/user/$uid/podman"
+	as_user podman system service --time=0 "unix://$podsock" \
+	    >/tmp/stratus-podman-service.log 2>&1 &
+	podpid=$!
+	trap 'kill $podpid 2>/dev/null; wait $podpid 2>/dev/null' EXIT
+	for i in $(seq 50); do
+		as_user curl -sf --unix-socket "$podsock" http://d/_ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+fi
 
 passed=0 failed=0
 run_suite() {	# $1 build dir name, rest: configure flags
@@ -35,7 +44,7 @@ run_suite() {	# $1 build dir name, rest: configure flags
 		return
 	fi
 	echo "=== make check ($dir)"
-	as_user bash -c "cd '$work/$dir' && STRATUS_TEST_PODMAN=/run/user/$uid/podman/podman.sock make -j2 check" \
+	as_user bash -c "cd '$work/$dir' && STRATUS_TEST_PODMAN=$podsock make -j2 check" \
 	    >"$work/$dir.check.log" 2>&1
 	grep -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' "$work/$dir.check.log" | grep -v '^PASS' || true
 	local p f
