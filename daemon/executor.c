@@ -12,6 +12,7 @@
 #include "daemon/executor.h"
 #include "daemon/logstore.h"
 #include "daemon/podman.h"
+#include "daemon/recovery.h"
 #include "daemon/runner.h"
 #include "daemon/store.h"
 #include "proto/api.h"
@@ -32,6 +33,8 @@ struct exec {
 	int			 stopping;
 	int			 cur_step;	/* step running, -1 none */
 	int			 log_failed;
+	int64_t			 raw_off;	/* container output bytes fed */
+	int64_t			 ckpt_ms;	/* last checkpoint, monotonic */
 };
 
 /* Append text to the task's log; a log that cannot be written is noted once. */
@@ -100,8 +103,11 @@ static int
 exec_podman_output(int stream, const char *s, size_t n, void *arg)
 {
 	struct runner_parser	*p = arg;
+	struct exec		*e = p->arg;
 
 	runner_parser_feed(p, stream, s, n);
+	e->raw_off += (int64_t)n;
+	recovery_checkpoint(e->env, e->task, p, e->raw_off, &e->ckpt_ms);
 	return (0);
 }
 
@@ -294,6 +300,11 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 			goto remove;
 	}
 	runner_parser_init(&parser, nonce, exec_output, exec_step, e);
+	/* Where a re-adopting stratusd picks up if this one dies. */
+	if (store_task_set_progress(e->env->store, e->task->id, nonce, 0,
+	    logstore_length(e->env->logs, e->task->job_id, e->task->id,
+	    e->task->attempt), cause) == -1)
+		goto remove;
 	if (podman_container_run_attached(pm, id, exec_podman_output,
 	    exec_poll, e->env->stop_timeout_s, &parser, exit_code,
 	    cause) == -1) {
@@ -318,16 +329,16 @@ out:
 }
 
 /* Record the end of the task and of any step that never finished. */
-static void
-exec_finish(struct exec *e, enum task_state st, int exit_code,
-    const char *reason)
+void
+executor_finish(const struct exec_env *env, const struct store_task *task,
+    enum task_state st, int exit_code, const char *reason)
 {
 	char		*cause = NULL;
 	size_t		 i;
 	enum task_state	 ss;
 	struct store_task *now = NULL;
 
-	if (store_task_get(e->env->store, e->task->id, &now, &cause) == 0) {
+	if (store_task_get(env->store, task->id, &now, &cause) == 0) {
 		for (i = 0; i < now->nsteps; i++) {
 			ss = now->steps[i].state;
 			if (ss == TASK_RUNNING)
@@ -336,7 +347,7 @@ exec_finish(struct exec *e, enum task_state st, int exit_code,
 				ss = TASK_SKIPPED;
 			else
 				continue;
-			if (store_step_set_state(e->env->store, e->task->id,
+			if (store_step_set_state(env->store, task->id,
 			    (int)i, ss, -1, &cause) == -1) {
 				log_warnx("%s", cause);
 				free(cause);
@@ -349,23 +360,30 @@ exec_finish(struct exec *e, enum task_state st, int exit_code,
 		free(cause);
 		cause = NULL;
 	}
-	logstore_finish(e->env->logs, e->task->job_id, e->task->id,
-	    e->task->attempt);
-	if (store_task_set_log_len(e->env->store, e->task->id,
-	    logstore_length(e->env->logs, e->task->job_id, e->task->id,
-	    e->task->attempt), &cause) == -1) {
+	logstore_finish(env->logs, task->job_id, task->id,
+	    task->attempt);
+	if (store_task_set_log_len(env->store, task->id,
+	    logstore_length(env->logs, task->job_id, task->id,
+	    task->attempt), &cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
 		cause = NULL;
 	}
-	if (store_task_set_state(e->env->store, e->task->id, st, exit_code,
+	if (store_task_set_state(env->store, task->id, st, exit_code,
 	    reason, &cause) == -1) {
-		log_warnx("task %" PRId64 ": %s", e->task->id, cause);
+		log_warnx("task %" PRId64 ": %s", task->id, cause);
 		free(cause);
 	}
-	log_info("task %" PRId64 " (%s) %s%s%s", e->task->id, e->task->name,
+	log_info("task %" PRId64 " (%s) %s%s%s", task->id, task->name,
 	    state_name(st), reason != NULL ? ": " : "",
 	    reason != NULL ? reason : "");
+}
+
+static void
+exec_finish(struct exec *e, enum task_state st, int exit_code,
+    const char *reason)
+{
+	executor_finish(e->env, e->task, st, exit_code, reason);
 }
 
 void

@@ -5,7 +5,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "proto/states.h"
+
 struct store;
+struct store_task;
 struct logstore;
 struct blobstore;
 
@@ -34,5 +37,10 @@ struct exec_control {
  */
 void	executor_run(const struct exec_env *, int64_t task_id,
 	    struct exec_control *);
+
+/* Record the end of a task: unfinished steps settled, log finished and
+ * its length stored, then the task's state, exit code and reason. */
+void	executor_finish(const struct exec_env *, const struct store_task *,
+	    enum task_state, int exit_code, const char *reason);
 
 #endif

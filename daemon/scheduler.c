@@ -16,6 +16,8 @@
 struct slot {
 	struct sched		*sched;
 	int64_t			 task_id;
+	void			(*run)(const struct exec_env *, int64_t,
+				    struct exec_control *);
 	pthread_t		 thread;
 	struct exec_control	 ctl;
 	int			 done;		/* thread finished; join it */
@@ -41,7 +43,7 @@ sched_slot_main(void *arg)
 	struct slot	*sl = arg;
 	struct sched	*s = sl->sched;
 
-	executor_run(s->env, sl->task_id, &sl->ctl);
+	sl->run(s->env, sl->task_id, &sl->ctl);
 	pthread_mutex_lock(&s->lock);
 	sl->done = 1;
 	s->nrunning--;
@@ -68,23 +70,20 @@ sched_reap(struct sched *s)
 	}
 }
 
-/* Mark one task running and start its thread; called with the lock held. */
+/* Start the thread of a task already marked running; called with the lock
+ * held.  run is executor_run, or recovery_adopt for a re-adopted task. */
 static void
-sched_launch(struct sched *s, int64_t task_id)
+sched_launch(struct sched *s, int64_t task_id,
+    void (*run)(const struct exec_env *, int64_t, struct exec_control *))
 {
 	struct slot	*sl;
 	char		*cause = NULL;
 	int		 r;
 
-	if (store_task_set_state(s->env->store, task_id, TASK_RUNNING, -1,
-	    NULL, &cause) == -1) {
-		log_warnx("task %" PRId64 ": %s", task_id, cause);
-		free(cause);
-		return;
-	}
 	sl = xcalloc(1, sizeof *sl);
 	sl->sched = s;
 	sl->task_id = task_id;
+	sl->run = run;
 	atomic_init(&sl->ctl.cancel, 0);
 	atomic_init(&sl->ctl.shutdown, 0);
 	if ((r = pthread_create(&sl->thread, NULL, sched_slot_main, sl)) != 0) {
@@ -103,32 +102,42 @@ sched_launch(struct sched *s, int64_t task_id)
 	s->nrunning++;
 }
 
-/* Start what may start now; called with the lock held. */
+/* Start what may start now; called with the lock held.  Tasks are marked
+ * running by the same transaction that picks them, so none starts twice. */
 static void
 sched_fill(struct sched *s)
 {
 	struct store_task	*ready = NULL;
+	int64_t			*ids = NULL;
 	size_t			 n = 0, i;
 	char			*cause = NULL;
 
 	if (s->nrunning >= s->max_jobs)
 		return;
-	if (store_tasks_runnable(s->env->store,
-	    (size_t)(s->max_jobs - s->nrunning), &ready, &n, &cause) == -1) {
+	/* Only ask Podman when something could start. */
+	if (store_tasks_runnable(s->env->store, 1, &ready, &n, &cause) == -1) {
 		log_warnx("scheduler: %s", cause);
 		free(cause);
 		return;
 	}
-	if (n > 0 && podsvc_ensure(s->podsvc, &cause) == -1) {
+	store_tasks_free(ready, n);
+	if (n == 0)
+		return;
+	if (podsvc_ensure(s->podsvc, &cause) == -1) {
 		/* Tasks wait in the queue until Podman answers again. */
 		log_warnx("scheduler: %s; queued tasks wait", cause);
 		free(cause);
-		store_tasks_free(ready, n);
+		return;
+	}
+	if (store_tasks_claim(s->env->store, s->max_jobs, &ids, &n,
+	    &cause) == -1) {
+		log_warnx("scheduler: %s", cause);
+		free(cause);
 		return;
 	}
 	for (i = 0; i < n; i++)
-		sched_launch(s, ready[i].id);
-	store_tasks_free(ready, n);
+		sched_launch(s, ids[i], executor_run);
+	free(ids);
 }
 
 static void *
@@ -185,6 +194,15 @@ sched_start(const struct exec_env *env, struct podsvc *ps, int max_jobs,
 }
 
 void
+sched_adopt(struct sched *s, int64_t task_id,
+    void (*run)(const struct exec_env *, int64_t, struct exec_control *))
+{
+	pthread_mutex_lock(&s->lock);
+	sched_launch(s, task_id, run);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
 sched_wake(struct sched *s)
 {
 	pthread_mutex_lock(&s->lock);
@@ -208,6 +226,16 @@ sched_cancel_task(struct sched *s, int64_t task_id)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return (r);
+}
+
+void
+sched_set_max_jobs(struct sched *s, int max_jobs)
+{
+	pthread_mutex_lock(&s->lock);
+	s->max_jobs = max_jobs > 0 ? max_jobs : 1;
+	s->woken = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int

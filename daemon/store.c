@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "daemon/store.h"
+#include "daemon/store_int.h"
 #include "proto/log.h"
 #include "proto/util.h"
 
@@ -20,18 +21,6 @@
 /* Why a queued task was skipped because a dependency ended badly.  Retry
  * requeues exactly these, never tasks the taskfile itself skipped. */
 #define DEP_FAILED	"dependency failed"
-
-/*
- * One connection for the whole daemon, serialised by lock: the HTTP,
- * scheduler and executor threads all call in.  Statements are prepared per
- * call and finalized before the lock is released, so no statement and no
- * sqlite3_errmsg() is ever shared between threads, and a read of several
- * statements sees no half-done write of ours.
- */
-struct store {
-	sqlite3		*db;
-	pthread_mutex_t	 lock;
-};
 
 /*
  * Forward migrations: migrations[N - 1] takes the schema from PRAGMA
@@ -82,17 +71,17 @@ static const char *const migrations[] = {
 	" started_ms INTEGER NOT NULL DEFAULT 0,"
 	" finished_ms INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE (task_id, idx));",
+	/* 2: recovery checkpoints, projects, queue settings. */
+	"ALTER TABLE tasks ADD COLUMN nonce TEXT;"
+	"ALTER TABLE tasks ADD COLUMN raw_off INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE projects ("
+	" name TEXT PRIMARY KEY,"
+	" max_running INTEGER NOT NULL DEFAULT 0,"
+	" paused INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE settings ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL);",
 };
-
-#define JOB_COLUMNS							\
-	"SELECT id, project, taskfile_name, blob, env, priority, created_ms, " \
-	"dirty_path " \
-	"FROM jobs "
-#define TASK_COLUMNS							\
-	"SELECT t.id, t.job_id, t.name, j.project, t.state, t.exit_code, " \
-	"t.reason, t.allow_failures, t.attempt, t.spec, t.container, "	\
-	"t.log_len, t.created_ms, t.started_ms, t.finished_ms "		\
-	"FROM tasks t JOIN jobs j ON j.id = t.job_id "
 
 /*
  * Whether dependency p no longer holds its dependent back: p succeeded, was
@@ -106,12 +95,10 @@ static const char *const migrations[] = {
 	"p.reason <> ?5)) OR (p.allow_failures = 1 AND "		\
 	"p.state NOT IN (?1, ?2)))"
 
-static void	task_clear(struct store_task *);
-static void	job_clear(struct store_job *);
 static int	cascade_dep_failed(struct store *, char **);
 
 /* Take the handle's lock; failing to is a broken invariant. */
-static void
+void
 store_lock(struct store *s)
 {
 	if (pthread_mutex_lock(&s->lock) != 0)
@@ -119,7 +106,7 @@ store_lock(struct store *s)
 }
 
 /* Release the handle's lock. */
-static void
+void
 store_unlock(struct store *s)
 {
 	if (pthread_mutex_unlock(&s->lock) != 0)
@@ -127,8 +114,8 @@ store_unlock(struct store *s)
 }
 
 /* Set *cause (caller frees) when the caller wants it; return -1. */
-static int
-fail(char **cause, const char *fmt, ...)
+int
+sq_fail(char **cause, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -141,10 +128,10 @@ fail(char **cause, const char *fmt, ...)
 }
 
 /* Fail with what was being done and SQLite's message for it. */
-static int
-dbfail(struct store *s, char **cause, const char *what)
+int
+sq_dbfail(struct store *s, char **cause, const char *what)
 {
-	return (fail(cause, "%s: %s", what, sqlite3_errmsg(s->db)));
+	return (sq_fail(cause, "%s: %s", what, sqlite3_errmsg(s->db)));
 }
 
 /* Run constant SQL without parameters (transactions, pragmas, schema). */
@@ -155,7 +142,7 @@ exec(struct store *s, const char *what, const char *sql, char **cause)
 	int	 rc;
 
 	if ((rc = sqlite3_exec(s->db, sql, NULL, NULL, &err)) != SQLITE_OK) {
-		fail(cause, "%s: %s", what,
+		sq_fail(cause, "%s: %s", what,
 		    err != NULL ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);
 		return (-1);
@@ -188,31 +175,31 @@ tx_rollback(struct store *s)
 }
 
 /* Prepare sql into *st. */
-static int
-prep(struct store *s, sqlite3_stmt **st, const char *sql, char **cause)
+int
+sq_prep(struct store *s, sqlite3_stmt **st, const char *sql, char **cause)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
-		return (dbfail(s, cause, "prepare"));
+		return (sq_dbfail(s, cause, "prepare"));
 	}
 	return (0);
 }
 
 /* Finalize st (NULL is fine).  Its code only repeats the step error that
  * was already reported, so it is not looked at. */
-static void
-fin(sqlite3_stmt **st)
+void
+sq_fin(sqlite3_stmt **st)
 {
 	(void)sqlite3_finalize(*st);
 	*st = NULL;
 }
 
 /* Run a statement that returns no rows. */
-static int
-step_done(struct store *s, sqlite3_stmt *st, const char *what, char **cause)
+int
+sq_step_done(struct store *s, sqlite3_stmt *st, const char *what, char **cause)
 {
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return (dbfail(s, cause, what));
+		return (sq_dbfail(s, cause, what));
 	return (0);
 }
 
@@ -221,13 +208,13 @@ static int
 rewind_stmt(struct store *s, sqlite3_stmt *st, char **cause)
 {
 	if (sqlite3_reset(st) != SQLITE_OK)
-		return (dbfail(s, cause, "reset"));
+		return (sq_dbfail(s, cause, "reset"));
 	return (0);
 }
 
 /* Bind text or SQL NULL; v must live until the statement is reset. */
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
+int
+sq_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		return (sqlite3_bind_null(st, i));
@@ -235,8 +222,8 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* Bind a state by its name from proto/states.h. */
-static int
-bind_state(sqlite3_stmt *st, int i, enum task_state state)
+int
+sq_bind_state(sqlite3_stmt *st, int i, enum task_state state)
 {
 	return (sqlite3_bind_text(st, i, state_name(state), -1,
 	    SQLITE_STATIC));
@@ -246,18 +233,18 @@ bind_state(sqlite3_stmt *st, int i, enum task_state state)
 static int
 bind_dep_satisfied(sqlite3_stmt *st)
 {
-	if (bind_state(st, 1, TASK_QUEUED) != SQLITE_OK ||
-	    bind_state(st, 2, TASK_RUNNING) != SQLITE_OK ||
-	    bind_state(st, 3, TASK_SUCCEEDED) != SQLITE_OK ||
-	    bind_state(st, 4, TASK_SKIPPED) != SQLITE_OK ||
-	    bind_text(st, 5, DEP_FAILED) != SQLITE_OK)
+	if (sq_bind_state(st, 1, TASK_QUEUED) != SQLITE_OK ||
+	    sq_bind_state(st, 2, TASK_RUNNING) != SQLITE_OK ||
+	    sq_bind_state(st, 3, TASK_SUCCEEDED) != SQLITE_OK ||
+	    sq_bind_state(st, 4, TASK_SKIPPED) != SQLITE_OK ||
+	    sq_bind_text(st, 5, DEP_FAILED) != SQLITE_OK)
 		return (SQLITE_ERROR);
 	return (SQLITE_OK);
 }
 
 /* Return a copy of a text column (caller frees), NULL for SQL NULL. */
-static char *
-col_text(sqlite3_stmt *st, int i)
+char *
+sq_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char	*v;
 
@@ -269,15 +256,15 @@ col_text(sqlite3_stmt *st, int i)
 }
 
 /* Read a state column by name. */
-static int
-col_state(sqlite3_stmt *st, int i, enum task_state *out, char **cause)
+int
+sq_col_state(sqlite3_stmt *st, int i, enum task_state *out, char **cause)
 {
 	const char	*name = (const char *)sqlite3_column_text(st, i);
 	int		 v;
 
 	*out = TASK_ERRORED;	/* never read on failure; quiets gcc -O2 */
 	if (name == NULL || (v = state_from_name(name)) == -1)
-		return (fail(cause, "unknown state \"%s\" in database",
+		return (sq_fail(cause, "unknown state \"%s\" in database",
 		    name == NULL ? "" : name));
 	*out = (enum task_state)v;
 	return (0);
@@ -290,16 +277,16 @@ user_version(struct store *s, int *v, char **cause)
 	sqlite3_stmt	*st = NULL;
 	int		 ret = -1;
 
-	if (prep(s, &st, "PRAGMA user_version", cause) != 0)
+	if (sq_prep(s, &st, "PRAGMA user_version", cause) != 0)
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		dbfail(s, cause, "read schema version");
+		sq_dbfail(s, cause, "read schema version");
 		goto out;
 	}
 	*v = sqlite3_column_int(st, 0);
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
 	return (ret);
 }
 
@@ -317,7 +304,7 @@ migrate(struct store *s, char **cause)
 		if (user_version(s, &v, cause) != 0)
 			goto out;
 		if (v < 0 || v > known) {
-			fail(cause, "database schema version %d is newer "
+			sq_fail(cause, "database schema version %d is newer "
 			    "than this stratusd supports (%d)", v, known);
 			goto out;
 		}
@@ -366,39 +353,39 @@ store_open(const char *path, struct store **out, char **cause)
 		path = "";
 	memory = (*path == '\0' || strcmp(path, ":memory:") == 0);
 	if (sqlite3_threadsafe() == 0)
-		return (fail(cause, "sqlite3 is built without thread support"));
+		return (sq_fail(cause, "sqlite3 is built without thread support"));
 
 	s = xcalloc(1, sizeof *s);
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		free(s);
-		return (fail(cause, "cannot create store mutex"));
+		return (sq_fail(cause, "cannot create store mutex"));
 	}
 	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		fail(cause, "%s: %s", path, s->db != NULL ?
+		sq_fail(cause, "%s: %s", path, s->db != NULL ?
 		    sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	if (sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK) {
-		dbfail(s, cause, "busy timeout");
+		sq_dbfail(s, cause, "busy timeout");
 		goto fail;
 	}
 
 	/* The mode comes back as a row; memory databases stay "memory". */
-	if (prep(s, &st, "PRAGMA journal_mode=WAL", cause) != 0)
+	if (sq_prep(s, &st, "PRAGMA journal_mode=WAL", cause) != 0)
 		goto fail;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		dbfail(s, cause, path);
+		sq_dbfail(s, cause, path);
 		goto fail;
 	}
 	mode = (const char *)sqlite3_column_text(st, 0);
 	if (!memory && (mode == NULL || strcasecmp(mode, "wal") != 0)) {
-		fail(cause, "%s: cannot use WAL journal mode (got %s)", path,
+		sq_fail(cause, "%s: cannot use WAL journal mode (got %s)", path,
 		    mode == NULL ? "nothing" : mode);
 		goto fail;
 	}
-	fin(&st);
+	sq_fin(&st);
 	if (exec(s, path, "PRAGMA synchronous=FULL", cause) != 0 ||
 	    exec(s, path, "PRAGMA foreign_keys=ON", cause) != 0)
 		goto fail;
@@ -408,7 +395,7 @@ store_open(const char *path, struct store **out, char **cause)
 	return (0);
 
 fail:
-	fin(&st);
+	sq_fin(&st);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(s->db));
 	pthread_mutex_destroy(&s->lock);
@@ -436,31 +423,31 @@ job_check(const struct store_new_job *nj, char **cause)
 	size_t				 i, k;
 
 	if (nj->project == NULL || nj->taskfile_name == NULL)
-		return (fail(cause, "job without project or taskfile name"));
+		return (sq_fail(cause, "job without project or taskfile name"));
 	if (nj->ntasks != 0 && nj->tasks == NULL)
-		return (fail(cause, "job without its tasks"));
+		return (sq_fail(cause, "job without its tasks"));
 	for (i = 0; i < nj->ntasks; i++) {
 		nt = &nj->tasks[i];
 		if (nt->name == NULL || nt->spec == NULL)
-			return (fail(cause, "task %zu without name or spec", i));
+			return (sq_fail(cause, "task %zu without name or spec", i));
 		if (nt->state != TASK_QUEUED && nt->state != TASK_SKIPPED)
-			return (fail(cause, "task %s: new tasks are queued or "
+			return (sq_fail(cause, "task %s: new tasks are queued or "
 			    "skipped, not %s", nt->name, state_name(nt->state)));
 		if (nt->nsteps != 0 &&
 		    (nt->step_names == NULL || nt->step_kinds == NULL))
-			return (fail(cause, "task %s: steps missing", nt->name));
+			return (sq_fail(cause, "task %s: steps missing", nt->name));
 		for (k = 0; k < nt->nsteps; k++) {
 			if (nt->step_names[k] == NULL ||
 			    nt->step_kinds[k] == NULL)
-				return (fail(cause, "task %s: step %zu without "
+				return (sq_fail(cause, "task %s: step %zu without "
 				    "name or kind", nt->name, k));
 		}
 		if (nt->ndeps != 0 && nt->deps == NULL)
-			return (fail(cause, "task %s: dependencies missing",
+			return (sq_fail(cause, "task %s: dependencies missing",
 			    nt->name));
 		for (k = 0; k < nt->ndeps; k++) {
 			if (nt->deps[k] >= nj->ntasks || nt->deps[k] == i)
-				return (fail(cause, "task %s: bad dependency "
+				return (sq_fail(cause, "task %s: bad dependency "
 				    "index %zu", nt->name, nt->deps[k]));
 		}
 	}
@@ -489,28 +476,28 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 	store_lock(s);
 	if (tx_begin(s, cause) != 0)
 		goto out;
-	if (prep(s, &sj, "INSERT INTO jobs (project, taskfile_name, blob, "
+	if (sq_prep(s, &sj, "INSERT INTO jobs (project, taskfile_name, blob, "
 	    "env, priority, created_ms, dirty_path) VALUES (?, ?, ?, ?, ?, ?, ?)", cause) != 0 ||
-	    prep(s, &stk, "INSERT INTO tasks (job_id, name, state, reason, "
+	    sq_prep(s, &stk, "INSERT INTO tasks (job_id, name, state, reason, "
 	    "allow_failures, spec, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	    cause) != 0 ||
-	    prep(s, &sst, "INSERT INTO steps (task_id, idx, name, kind, state) "
+	    sq_prep(s, &sst, "INSERT INTO steps (task_id, idx, name, kind, state) "
 	    "VALUES (?, ?, ?, ?, ?)", cause) != 0 ||
-	    prep(s, &sdp, "INSERT OR IGNORE INTO task_deps (task_id, dep_id) "
+	    sq_prep(s, &sdp, "INSERT OR IGNORE INTO task_deps (task_id, dep_id) "
 	    "VALUES (?, ?)", cause) != 0)
 		goto out;
 
-	if (bind_text(sj, 1, nj->project) != SQLITE_OK ||
-	    bind_text(sj, 2, nj->taskfile_name) != SQLITE_OK ||
-	    bind_text(sj, 3, nj->blob) != SQLITE_OK ||
-	    bind_text(sj, 4, nj->env != NULL ? nj->env : "{}") != SQLITE_OK ||
+	if (sq_bind_text(sj, 1, nj->project) != SQLITE_OK ||
+	    sq_bind_text(sj, 2, nj->taskfile_name) != SQLITE_OK ||
+	    sq_bind_text(sj, 3, nj->blob) != SQLITE_OK ||
+	    sq_bind_text(sj, 4, nj->env != NULL ? nj->env : "{}") != SQLITE_OK ||
 	    sqlite3_bind_int(sj, 5, nj->priority) != SQLITE_OK ||
 	    sqlite3_bind_int64(sj, 6, now) != SQLITE_OK ||
-	    bind_text(sj, 7, nj->dirty_path) != SQLITE_OK) {
-		dbfail(s, cause, "bind job");
+	    sq_bind_text(sj, 7, nj->dirty_path) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind job");
 		goto out;
 	}
-	if (step_done(s, sj, "insert job", cause) != 0)
+	if (sq_step_done(s, sj, "insert job", cause) != 0)
 		goto out;
 	jid = sqlite3_last_insert_rowid(s->db);
 
@@ -519,17 +506,17 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 		if (rewind_stmt(s, stk, cause) != 0)
 			goto out;
 		if (sqlite3_bind_int64(stk, 1, jid) != SQLITE_OK ||
-		    bind_text(stk, 2, nt->name) != SQLITE_OK ||
-		    bind_state(stk, 3, nt->state) != SQLITE_OK ||
-		    bind_text(stk, 4, nt->reason) != SQLITE_OK ||
+		    sq_bind_text(stk, 2, nt->name) != SQLITE_OK ||
+		    sq_bind_state(stk, 3, nt->state) != SQLITE_OK ||
+		    sq_bind_text(stk, 4, nt->reason) != SQLITE_OK ||
 		    sqlite3_bind_int(stk, 5, nt->allow_failures != 0) !=
 		    SQLITE_OK ||
-		    bind_text(stk, 6, nt->spec) != SQLITE_OK ||
+		    sq_bind_text(stk, 6, nt->spec) != SQLITE_OK ||
 		    sqlite3_bind_int64(stk, 7, now) != SQLITE_OK) {
-			dbfail(s, cause, "bind task");
+			sq_dbfail(s, cause, "bind task");
 			goto out;
 		}
-		if (step_done(s, stk, "insert task", cause) != 0)
+		if (sq_step_done(s, stk, "insert task", cause) != 0)
 			goto out;
 		ids[i] = sqlite3_last_insert_rowid(s->db);
 
@@ -540,13 +527,13 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 				goto out;
 			if (sqlite3_bind_int64(sst, 1, ids[i]) != SQLITE_OK ||
 			    sqlite3_bind_int64(sst, 2, (int64_t)k) != SQLITE_OK ||
-			    bind_text(sst, 3, nt->step_names[k]) != SQLITE_OK ||
-			    bind_text(sst, 4, nt->step_kinds[k]) != SQLITE_OK ||
-			    bind_state(sst, 5, sstate) != SQLITE_OK) {
-				dbfail(s, cause, "bind step");
+			    sq_bind_text(sst, 3, nt->step_names[k]) != SQLITE_OK ||
+			    sq_bind_text(sst, 4, nt->step_kinds[k]) != SQLITE_OK ||
+			    sq_bind_state(sst, 5, sstate) != SQLITE_OK) {
+				sq_dbfail(s, cause, "bind step");
 				goto out;
 			}
-			if (step_done(s, sst, "insert step", cause) != 0)
+			if (sq_step_done(s, sst, "insert step", cause) != 0)
 				goto out;
 		}
 	}
@@ -560,10 +547,10 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 			if (sqlite3_bind_int64(sdp, 1, ids[i]) != SQLITE_OK ||
 			    sqlite3_bind_int64(sdp, 2, ids[nt->deps[k]]) !=
 			    SQLITE_OK) {
-				dbfail(s, cause, "bind dependency");
+				sq_dbfail(s, cause, "bind dependency");
 				goto out;
 			}
-			if (step_done(s, sdp, "insert dependency", cause) != 0)
+			if (sq_step_done(s, sdp, "insert dependency", cause) != 0)
 				goto out;
 		}
 	}
@@ -572,10 +559,10 @@ store_job_insert(struct store *s, const struct store_new_job *nj,
 	*job_id = jid;
 	ret = 0;
 out:
-	fin(&sj);
-	fin(&stk);
-	fin(&sst);
-	fin(&sdp);
+	sq_fin(&sj);
+	sq_fin(&stk);
+	sq_fin(&sst);
+	sq_fin(&sdp);
 	if (ret != 0)
 		tx_rollback(s);
 	store_unlock(s);
@@ -583,489 +570,6 @@ out:
 	return (ret);
 }
 
-/* Fill t from a TASK_COLUMNS row; t is zeroed first so that task_clear
- * is always safe on it. */
-static int
-task_row(sqlite3_stmt *st, struct store_task *t, char **cause)
-{
-	memset(t, 0, sizeof *t);
-	t->id = sqlite3_column_int64(st, 0);
-	t->job_id = sqlite3_column_int64(st, 1);
-	t->name = col_text(st, 2);
-	t->project = col_text(st, 3);
-	t->exit_code = sqlite3_column_int(st, 5);
-	t->reason = col_text(st, 6);
-	t->allow_failures = sqlite3_column_int(st, 7);
-	t->attempt = sqlite3_column_int(st, 8);
-	t->spec = col_text(st, 9);
-	t->container = col_text(st, 10);
-	t->log_len = sqlite3_column_int64(st, 11);
-	t->created_ms = sqlite3_column_int64(st, 12);
-	t->started_ms = sqlite3_column_int64(st, 13);
-	t->finished_ms = sqlite3_column_int64(st, 14);
-	return (col_state(st, 4, &t->state, cause));
-}
-
-/* Load the dependencies and the steps of t. */
-static int
-task_extras(struct store *s, struct store_task *t, char **cause)
-{
-	sqlite3_stmt		*st = NULL;
-	struct store_step	*p;
-	int			 rc, ret = -1;
-
-	if (prep(s, &st, "SELECT dep_id FROM task_deps WHERE task_id = ? "
-	    "ORDER BY dep_id", cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, t->id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t->deps = xreallocarray(t->deps, t->ndeps + 1, sizeof *t->deps);
-		t->deps[t->ndeps++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		dbfail(s, cause, "load dependencies");
-		goto out;
-	}
-	fin(&st);
-
-	if (prep(s, &st, "SELECT id, idx, name, kind, state, exit_code, "
-	    "started_ms, finished_ms FROM steps WHERE task_id = ? "
-	    "ORDER BY idx", cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, t->id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t->steps = xreallocarray(t->steps, t->nsteps + 1,
-		    sizeof *t->steps);
-		p = &t->steps[t->nsteps++];
-		memset(p, 0, sizeof *p);
-		p->id = sqlite3_column_int64(st, 0);
-		p->idx = sqlite3_column_int(st, 1);
-		p->name = col_text(st, 2);
-		p->kind = col_text(st, 3);
-		p->exit_code = sqlite3_column_int(st, 5);
-		p->started_ms = sqlite3_column_int64(st, 6);
-		p->finished_ms = sqlite3_column_int64(st, 7);
-		if (col_state(st, 4, &p->state, cause) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		dbfail(s, cause, "load steps");
-		goto out;
-	}
-	ret = 0;
-out:
-	fin(&st);
-	return (ret);
-}
-
-/* Read every row of a prepared, bound TASK_COLUMNS query with deps and
- * steps into *out (caller frees with store_tasks_free). */
-static int
-tasks_load(struct store *s, sqlite3_stmt *st, struct store_task **out,
-    size_t *nout, char **cause)
-{
-	struct store_task	*ts = NULL;
-	size_t			 n = 0, i;
-	int			 rc;
-
-	*out = NULL;
-	*nout = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ts = xreallocarray(ts, n + 1, sizeof *ts);
-		if (task_row(st, &ts[n++], cause) != 0)
-			goto fail;
-	}
-	if (rc != SQLITE_DONE) {
-		dbfail(s, cause, "load tasks");
-		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if (task_extras(s, &ts[i], cause) != 0)
-			goto fail;
-	}
-	*out = ts;
-	*nout = n;
-	return (0);
-fail:
-	store_tasks_free(ts, n);
-	return (-1);
-}
-
-/* Fill a job from a JOB_COLUMNS row. */
-static void
-job_row(sqlite3_stmt *st, struct store_job *j)
-{
-	memset(j, 0, sizeof *j);
-	j->id = sqlite3_column_int64(st, 0);
-	j->project = col_text(st, 1);
-	j->taskfile_name = col_text(st, 2);
-	j->blob = col_text(st, 3);
-	j->env = col_text(st, 4);
-	j->priority = sqlite3_column_int(st, 5);
-	j->created_ms = sqlite3_column_int64(st, 6);
-	j->dirty_path = col_text(st, 7);
-}
-
-/* Derive a job's state and times from its tasks. */
-static int
-job_derive(struct store *s, struct store_job *j, char **cause)
-{
-	sqlite3_stmt	*st = NULL;
-	enum task_state	*states = NULL;
-	int		*af = NULL, n = 0, rc, ret = -1;
-	int64_t		 started = 0, finished = 0, v;
-
-	if (prep(s, &st, "SELECT state, allow_failures, started_ms, "
-	    "finished_ms FROM tasks WHERE job_id = ?", cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, j->id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == INT_MAX) {
-			fail(cause, "job %" PRId64 " has too many tasks", j->id);
-			goto out;
-		}
-		states = xreallocarray(states, n + 1, sizeof *states);
-		af = xreallocarray(af, n + 1, sizeof *af);
-		if (col_state(st, 0, &states[n], cause) != 0)
-			goto out;
-		af[n++] = sqlite3_column_int(st, 1);
-		v = sqlite3_column_int64(st, 2);
-		if (v != 0 && (started == 0 || v < started))
-			started = v;
-		v = sqlite3_column_int64(st, 3);
-		if (v > finished)
-			finished = v;
-	}
-	if (rc != SQLITE_DONE) {
-		dbfail(s, cause, "derive job state");
-		goto out;
-	}
-	j->state = state_job(states, af, n);
-	j->started_ms = started;
-	j->finished_ms = state_finished(j->state) ? finished : 0;
-	ret = 0;
-out:
-	fin(&st);
-	free(states);
-	free(af);
-	return (ret);
-}
-
-/* Load a job with tasks and steps into *out (caller frees with
- * store_job_free); 1 and *out NULL when there is no such job. */
-int
-store_job_get(struct store *s, int64_t id, struct store_job **out,
-    char **cause)
-{
-	sqlite3_stmt		*st = NULL;
-	struct store_job	*j = NULL;
-	int			 rc, ret = -1;
-
-	*out = NULL;
-	store_lock(s);
-	if (prep(s, &st, JOB_COLUMNS "WHERE id = ?", cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		ret = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		dbfail(s, cause, "load job");
-		goto out;
-	}
-	j = xmalloc(sizeof *j);
-	job_row(st, j);
-	fin(&st);
-
-	if (prep(s, &st, TASK_COLUMNS "WHERE t.job_id = ? ORDER BY t.id",
-	    cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	if (tasks_load(s, st, &j->tasks, &j->ntasks, cause) != 0 ||
-	    job_derive(s, j, cause) != 0)
-		goto out;
-	*out = j;
-	j = NULL;
-	ret = 0;
-out:
-	fin(&st);
-	store_unlock(s);
-	store_job_free(j);
-	return (ret);
-}
-
-/*
- * List jobs newest first into *out (caller frees with store_jobs_free).
- * A state filter is applied to the derived state while scanning, so a
- * page holds up to limit matching jobs and *next is set only when another
- * matching job exists below the last one returned.
- */
-int
-store_job_list(struct store *s, const struct store_filter *f,
-    struct store_job **out, size_t *nout, int64_t *next, char **cause)
-{
-	sqlite3_stmt		*st = NULL;
-	struct store_job	*js = NULL, j;
-	size_t			 n = 0;
-	int			 limit, rc, more = 0, ret = -1;
-
-	*out = NULL;
-	*nout = 0;
-	*next = 0;
-	if (f->state < -1 || f->state >= TASK_NSTATES)
-		return (fail(cause, "unknown state %d", f->state));
-	limit = f->limit < 1 ? 1 : (f->limit > 1000 ? 1000 : f->limit);
-
-	store_lock(s);
-	if (prep(s, &st, f->project != NULL ?
-	    JOB_COLUMNS "WHERE project = ?1 AND id < ?2 "
-	    "ORDER BY id DESC LIMIT ?3" :
-	    JOB_COLUMNS "WHERE id < ?2 ORDER BY id DESC LIMIT ?3", cause) != 0)
-		goto out;
-	/* Without a state filter one row past the page says if more exist. */
-	if (bind_text(st, 1, f->project) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, f->before_id > 0 ? f->before_id :
-	    INT64_MAX) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, f->state == -1 ? limit + 1 : -1) !=
-	    SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		job_row(st, &j);
-		if (job_derive(s, &j, cause) != 0) {
-			job_clear(&j);
-			goto out;
-		}
-		if (f->state != -1 && (int)j.state != f->state) {
-			job_clear(&j);
-			continue;
-		}
-		if (n == (size_t)limit) {
-			job_clear(&j);
-			more = 1;
-			break;
-		}
-		js = xreallocarray(js, n + 1, sizeof *js);
-		js[n++] = j;
-	}
-	if (!more && rc != SQLITE_DONE) {
-		dbfail(s, cause, "list jobs");
-		goto out;
-	}
-	if (more)
-		*next = js[n - 1].id;
-	*out = js;
-	*nout = n;
-	js = NULL;
-	n = 0;
-	ret = 0;
-out:
-	fin(&st);
-	store_unlock(s);
-	store_jobs_free(js, n);
-	return (ret);
-}
-
-/* Free a job's contents. */
-static void
-job_clear(struct store_job *j)
-{
-	free(j->project);
-	free(j->taskfile_name);
-	free(j->blob);
-	free(j->env);
-	free(j->dirty_path);
-	store_tasks_free(j->tasks, j->ntasks);
-	memset(j, 0, sizeof *j);
-}
-
-/* Free a job from store_job_get (NULL is fine). */
-void
-store_job_free(struct store_job *j)
-{
-	if (j == NULL)
-		return;
-	job_clear(j);
-	free(j);
-}
-
-/* Free an array of n jobs from store_job_list. */
-void
-store_jobs_free(struct store_job *js, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		job_clear(&js[i]);
-	free(js);
-}
-
-/* Run a prepared task query expected to match at most one task. */
-static int
-task_one(struct store *s, sqlite3_stmt *st, struct store_task **out,
-    char **cause)
-{
-	struct store_task	*ts;
-	size_t			 n;
-
-	if (tasks_load(s, st, &ts, &n, cause) != 0)
-		return (-1);
-	if (n == 0)
-		return (1);
-	/* Keep the first; the array's head is the task itself. */
-	while (n > 1)
-		task_clear(&ts[--n]);
-	*out = ts;
-	return (0);
-}
-
-/* Load one task into *out (caller frees with store_task_free). */
-int
-store_task_get(struct store *s, int64_t id, struct store_task **out,
-    char **cause)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 ret = -1;
-
-	*out = NULL;
-	store_lock(s);
-	if (prep(s, &st, TASK_COLUMNS "WHERE t.id = ?", cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	ret = task_one(s, st, out, cause);
-out:
-	fin(&st);
-	store_unlock(s);
-	return (ret);
-}
-
-/* Find a task of a job into *out (caller frees with store_task_free): by
- * name first, so that a task named "7" wins over the task with id 7. */
-int
-store_task_find(struct store *s, int64_t job_id, const char *what,
-    struct store_task **out, char **cause)
-{
-	sqlite3_stmt	*st = NULL;
-	int64_t		 id;
-	int		 ret = -1;
-
-	*out = NULL;
-	store_lock(s);
-	if (prep(s, &st, TASK_COLUMNS "WHERE t.job_id = ? AND t.name = ? "
-	    "ORDER BY t.id LIMIT 1", cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK ||
-	    bind_text(st, 2, what) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	if ((ret = task_one(s, st, out, cause)) != 1)
-		goto out;
-	fin(&st);
-	if (parse_int64(what, 1, INT64_MAX, &id) != 0)
-		goto out;	/* ret is 1: not a name, not an id */
-	ret = -1;
-	if (prep(s, &st, TASK_COLUMNS "WHERE t.job_id = ? AND t.id = ?",
-	    cause) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	ret = task_one(s, st, out, cause);
-out:
-	fin(&st);
-	store_unlock(s);
-	return (ret);
-}
-
-/* Free a task's contents. */
-static void
-task_clear(struct store_task *t)
-{
-	size_t	 i;
-
-	free(t->name);
-	free(t->project);
-	free(t->reason);
-	free(t->spec);
-	free(t->container);
-	free(t->deps);
-	for (i = 0; i < t->nsteps; i++) {
-		free(t->steps[i].name);
-		free(t->steps[i].kind);
-	}
-	free(t->steps);
-	memset(t, 0, sizeof *t);
-}
-
-/* Free a task from store_task_get or store_task_find (NULL is fine). */
-void
-store_task_free(struct store_task *t)
-{
-	if (t == NULL)
-		return;
-	task_clear(t);
-	free(t);
-}
-
-/* Free an array of n tasks. */
-void
-store_tasks_free(struct store_task *ts, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		task_clear(&ts[i]);
-	free(ts);
-}
-
-/* Tasks in a state, oldest first, into *out (caller frees with
- * store_tasks_free). */
-int
-store_tasks_in_state(struct store *s, enum task_state state,
-    struct store_task **out, size_t *nout, char **cause)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 ret = -1;
-
-	*out = NULL;
-	*nout = 0;
-	store_lock(s);
-	if (prep(s, &st, TASK_COLUMNS "WHERE t.state = ? ORDER BY t.id",
-	    cause) != 0)
-		goto out;
-	if (bind_state(st, 1, state) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
-		goto out;
-	}
-	ret = tasks_load(s, st, out, nout, cause);
-out:
-	fin(&st);
-	store_unlock(s);
-	return (ret);
-}
 
 /* Move a task to a state; a finished task only leaves it through
  * store_job_retry, so a late report cannot overwrite the outcome. */
@@ -1079,58 +583,58 @@ store_task_set_state(struct store *s, int64_t id, enum task_state state,
 	int		 rc, ret = -1;
 
 	if ((int)state < 0 || state >= TASK_NSTATES)
-		return (fail(cause, "unknown state %d", (int)state));
+		return (sq_fail(cause, "unknown state %d", (int)state));
 	store_lock(s);
 	if (tx_begin(s, cause) != 0)
 		goto out;
-	if (prep(s, &st, "SELECT state FROM tasks WHERE id = ?", cause) != 0)
+	if (sq_prep(s, &st, "SELECT state FROM tasks WHERE id = ?", cause) != 0)
 		goto out;
 	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		fail(cause, "no such task %" PRId64, id);
+		sq_fail(cause, "no such task %" PRId64, id);
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		dbfail(s, cause, "load task");
+		sq_dbfail(s, cause, "load task");
 		goto out;
 	}
-	if (col_state(st, 0, &cur, cause) != 0)
+	if (sq_col_state(st, 0, &cur, cause) != 0)
 		goto out;
 	if (state_finished(cur)) {
-		fail(cause, "task %" PRId64 " is already %s", id,
+		sq_fail(cause, "task %" PRId64 " is already %s", id,
 		    state_name(cur));
 		goto out;
 	}
-	fin(&st);
+	sq_fin(&st);
 
 	/* NULL leaves a column as it is. */
-	if (prep(s, &st, "UPDATE tasks SET state = ?1, "
+	if (sq_prep(s, &st, "UPDATE tasks SET state = ?1, "
 	    "exit_code = COALESCE(?2, exit_code), reason = COALESCE(?3, reason), "
 	    "started_ms = COALESCE(?4, started_ms), "
 	    "finished_ms = COALESCE(?5, finished_ms) WHERE id = ?6",
 	    cause) != 0)
 		goto out;
-	if (bind_state(st, 1, state) != SQLITE_OK ||
+	if (sq_bind_state(st, 1, state) != SQLITE_OK ||
 	    (exit_code == -1 ? sqlite3_bind_null(st, 2) :
 	    sqlite3_bind_int(st, 2, exit_code)) != SQLITE_OK ||
-	    bind_text(st, 3, reason) != SQLITE_OK ||
+	    sq_bind_text(st, 3, reason) != SQLITE_OK ||
 	    (state == TASK_RUNNING ? sqlite3_bind_int64(st, 4, now) :
 	    sqlite3_bind_null(st, 4)) != SQLITE_OK ||
 	    (state_finished(state) ? sqlite3_bind_int64(st, 5, now) :
 	    sqlite3_bind_null(st, 5)) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 6, id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
-	if (step_done(s, st, "update task", cause) != 0 ||
+	if (sq_step_done(s, st, "update task", cause) != 0 ||
 	    tx_commit(s, cause) != 0)
 		goto out;
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
 	if (ret != 0)
 		tx_rollback(s);
 	store_unlock(s);
@@ -1143,11 +647,11 @@ static int
 task_update(struct store *s, sqlite3_stmt *st, int64_t id, char **cause)
 {
 	if (sqlite3_bind_int64(st, 2, id) != SQLITE_OK)
-		return (dbfail(s, cause, "bind"));
-	if (step_done(s, st, "update task", cause) != 0)
+		return (sq_dbfail(s, cause, "bind"));
+	if (sq_step_done(s, st, "update task", cause) != 0)
 		return (-1);
 	if (sqlite3_changes(s->db) == 0)
-		return (fail(cause, "no such task %" PRId64, id));
+		return (sq_fail(cause, "no such task %" PRId64, id));
 	return (0);
 }
 
@@ -1160,16 +664,16 @@ store_task_set_container(struct store *s, int64_t id, const char *container,
 	int		 ret = -1;
 
 	store_lock(s);
-	if (prep(s, &st, "UPDATE tasks SET container = ?1 WHERE id = ?2",
+	if (sq_prep(s, &st, "UPDATE tasks SET container = ?1 WHERE id = ?2",
 	    cause) != 0)
 		goto out;
-	if (bind_text(st, 1, container) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+	if (sq_bind_text(st, 1, container) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	ret = task_update(s, st, id, cause);
 out:
-	fin(&st);
+	sq_fin(&st);
 	store_unlock(s);
 	return (ret);
 }
@@ -1183,18 +687,18 @@ store_task_set_log_len(struct store *s, int64_t id, int64_t len,
 	int		 ret = -1;
 
 	if (len < 0)
-		return (fail(cause, "negative log length"));
+		return (sq_fail(cause, "negative log length"));
 	store_lock(s);
-	if (prep(s, &st, "UPDATE tasks SET log_len = ?1 WHERE id = ?2",
+	if (sq_prep(s, &st, "UPDATE tasks SET log_len = ?1 WHERE id = ?2",
 	    cause) != 0)
 		goto out;
 	if (sqlite3_bind_int64(st, 1, len) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	ret = task_update(s, st, id, cause);
 out:
-	fin(&st);
+	sq_fin(&st);
 	store_unlock(s);
 	return (ret);
 }
@@ -1209,15 +713,15 @@ store_step_set_state(struct store *s, int64_t task_id, int idx,
 	int		 ret = -1;
 
 	if ((int)state < 0 || state >= TASK_NSTATES)
-		return (fail(cause, "unknown state %d", (int)state));
+		return (sq_fail(cause, "unknown state %d", (int)state));
 	store_lock(s);
-	if (prep(s, &st, "UPDATE steps SET state = ?1, "
+	if (sq_prep(s, &st, "UPDATE steps SET state = ?1, "
 	    "exit_code = COALESCE(?2, exit_code), "
 	    "started_ms = COALESCE(?3, started_ms), "
 	    "finished_ms = COALESCE(?4, finished_ms) "
 	    "WHERE task_id = ?5 AND idx = ?6", cause) != 0)
 		goto out;
-	if (bind_state(st, 1, state) != SQLITE_OK ||
+	if (sq_bind_state(st, 1, state) != SQLITE_OK ||
 	    (exit_code == -1 ? sqlite3_bind_null(st, 2) :
 	    sqlite3_bind_int(st, 2, exit_code)) != SQLITE_OK ||
 	    (state == TASK_RUNNING ? sqlite3_bind_int64(st, 3, now) :
@@ -1226,18 +730,45 @@ store_step_set_state(struct store *s, int64_t task_id, int idx,
 	    sqlite3_bind_null(st, 4)) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 5, task_id) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 6, idx) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
-	if (step_done(s, st, "update step", cause) != 0)
+	if (sq_step_done(s, st, "update step", cause) != 0)
 		goto out;
 	if (sqlite3_changes(s->db) == 0) {
-		fail(cause, "task %" PRId64 " has no step %d", task_id, idx);
+		sq_fail(cause, "task %" PRId64 " has no step %d", task_id, idx);
 		goto out;
 	}
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
+	store_unlock(s);
+	return (ret);
+}
+
+int
+store_step_set_times(struct store *s, int64_t task_id, int idx,
+    int64_t started_ms, int64_t finished_ms, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	store_lock(s);
+	if (sq_prep(s, &st, "UPDATE steps SET started_ms = ?1, "
+	    "finished_ms = ?2 WHERE task_id = ?3 AND idx = ?4", cause) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, started_ms) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, finished_ms) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, task_id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 4, idx) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	if (sq_step_done(s, st, "update step times", cause) != 0)
+		goto out;
+	ret = 0;
+out:
+	sq_fin(&st);
 	store_unlock(s);
 	return (ret);
 }
@@ -1253,41 +784,41 @@ job_unfinished(struct store *s, int64_t job_id, int *unfinished,
 	int		 rc, ret = -1;
 
 	*unfinished = 0;
-	if (prep(s, &st, "SELECT 1 FROM jobs WHERE id = ?", cause) != 0)
+	if (sq_prep(s, &st, "SELECT 1 FROM jobs WHERE id = ?", cause) != 0)
 		goto out;
 	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		fail(cause, "no such job %" PRId64, job_id);
+		sq_fail(cause, "no such job %" PRId64, job_id);
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
-		dbfail(s, cause, "load job");
+		sq_dbfail(s, cause, "load job");
 		goto out;
 	}
-	fin(&st);
-	if (prep(s, &st, "SELECT DISTINCT state FROM tasks WHERE job_id = ?",
+	sq_fin(&st);
+	if (sq_prep(s, &st, "SELECT DISTINCT state FROM tasks WHERE job_id = ?",
 	    cause) != 0)
 		goto out;
 	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (col_state(st, 0, &state, cause) != 0)
+		if (sq_col_state(st, 0, &state, cause) != 0)
 			goto out;
 		if (!state_finished(state))
 			*unfinished = 1;
 	}
 	if (rc != SQLITE_DONE) {
-		dbfail(s, cause, "load tasks");
+		sq_dbfail(s, cause, "load tasks");
 		goto out;
 	}
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
 	return (ret);
 }
 
@@ -1306,7 +837,8 @@ store_job_retry(struct store *s, int64_t job_id, char **cause)
 		"finished_ms = 0 WHERE task_id IN (" RETRY_TASKS ")",
 		"UPDATE tasks SET state = ?1, attempt = attempt + 1, "
 		"exit_code = -1, reason = NULL, started_ms = 0, "
-		"finished_ms = 0, container = NULL, log_len = 0 "
+		"finished_ms = 0, container = NULL, log_len = 0, nonce = NULL, "
+		"raw_off = 0 "
 		"WHERE id IN (" RETRY_TASKS ")",
 	};
 	sqlite3_stmt	*st = NULL;
@@ -1322,25 +854,25 @@ store_job_retry(struct store *s, int64_t job_id, char **cause)
 	    job_unfinished(s, job_id, &unfinished, cause) != 0)
 		goto out;
 	if (unfinished) {
-		fail(cause, "job %" PRId64 " is still running", job_id);
+		sq_fail(cause, "job %" PRId64 " is still running", job_id);
 		goto out;
 	}
 	for (i = 0; i < nitems(sql); i++) {
-		if (prep(s, &st, sql[i], cause) != 0)
+		if (sq_prep(s, &st, sql[i], cause) != 0)
 			goto out;
-		if (bind_state(st, 1, TASK_QUEUED) != SQLITE_OK ||
-		    bind_state(st, 2, TASK_FAILED) != SQLITE_OK ||
-		    bind_state(st, 3, TASK_CANCELLED) != SQLITE_OK ||
-		    bind_state(st, 4, TASK_ERRORED) != SQLITE_OK ||
-		    bind_state(st, 5, TASK_SKIPPED) != SQLITE_OK ||
+		if (sq_bind_state(st, 1, TASK_QUEUED) != SQLITE_OK ||
+		    sq_bind_state(st, 2, TASK_FAILED) != SQLITE_OK ||
+		    sq_bind_state(st, 3, TASK_CANCELLED) != SQLITE_OK ||
+		    sq_bind_state(st, 4, TASK_ERRORED) != SQLITE_OK ||
+		    sq_bind_state(st, 5, TASK_SKIPPED) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 6, job_id) != SQLITE_OK ||
-		    bind_text(st, 7, DEP_FAILED) != SQLITE_OK) {
-			dbfail(s, cause, "bind");
+		    sq_bind_text(st, 7, DEP_FAILED) != SQLITE_OK) {
+			sq_dbfail(s, cause, "bind");
 			goto out;
 		}
-		if (step_done(s, st, "retry job", cause) != 0)
+		if (sq_step_done(s, st, "retry job", cause) != 0)
 			goto out;
-		fin(&st);
+		sq_fin(&st);
 	}
 	/* The tasks update ran last: its count says if anything requeued. */
 	if (sqlite3_changes(s->db) == 0) {
@@ -1351,7 +883,7 @@ store_job_retry(struct store *s, int64_t job_id, char **cause)
 		goto out;
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
 	if (ret != 0)
 		tx_rollback(s);
 	store_unlock(s);
@@ -1384,27 +916,27 @@ store_job_cancel(struct store *s, int64_t job_id, const char *reason,
 	if (job_unfinished(s, job_id, &unfinished, cause) != 0)
 		goto out;
 	for (i = 0; i < nitems(sql); i++) {
-		if (prep(s, &st, sql[i], cause) != 0)
+		if (sq_prep(s, &st, sql[i], cause) != 0)
 			goto out;
 		/* Only the tasks update has ?4 and ?5. */
-		if (bind_state(st, 1, TASK_CANCELLED) != SQLITE_OK ||
-		    bind_state(st, 2, TASK_QUEUED) != SQLITE_OK ||
+		if (sq_bind_state(st, 1, TASK_CANCELLED) != SQLITE_OK ||
+		    sq_bind_state(st, 2, TASK_QUEUED) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 3, job_id) != SQLITE_OK ||
-		    (i == 1 && (bind_text(st, 4, reason) != SQLITE_OK ||
+		    (i == 1 && (sq_bind_text(st, 4, reason) != SQLITE_OK ||
 		    sqlite3_bind_int64(st, 5, now) != SQLITE_OK))) {
-			dbfail(s, cause, "bind");
+			sq_dbfail(s, cause, "bind");
 			goto out;
 		}
-		if (step_done(s, st, "cancel job", cause) != 0)
+		if (sq_step_done(s, st, "cancel job", cause) != 0)
 			goto out;
-		fin(&st);
+		sq_fin(&st);
 	}
-	if (prep(s, &st, "SELECT id FROM tasks WHERE job_id = ? AND state = ? "
+	if (sq_prep(s, &st, "SELECT id FROM tasks WHERE job_id = ? AND state = ? "
 	    "ORDER BY id", cause) != 0)
 		goto out;
 	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK ||
-	    bind_state(st, 2, TASK_RUNNING) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+	    sq_bind_state(st, 2, TASK_RUNNING) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1412,10 +944,10 @@ store_job_cancel(struct store *s, int64_t job_id, const char *reason,
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	if (rc != SQLITE_DONE) {
-		dbfail(s, cause, "load running tasks");
+		sq_dbfail(s, cause, "load running tasks");
 		goto out;
 	}
-	fin(&st);
+	sq_fin(&st);
 	if (tx_commit(s, cause) != 0)
 		goto out;
 	*running = ids;
@@ -1423,7 +955,7 @@ store_job_cancel(struct store *s, int64_t job_id, const char *reason,
 	ids = NULL;
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
 	if (ret != 0)
 		tx_rollback(s);
 	store_unlock(s);
@@ -1441,19 +973,19 @@ cascade_dep_failed(struct store *s, char **cause)
 	int64_t		 now = now_wall_ms();
 	int		 rc, changed, ret = -1;
 
-	if (prep(s, &st, "UPDATE tasks SET state = ?4, reason = ?5, "
+	if (sq_prep(s, &st, "UPDATE tasks SET state = ?4, reason = ?5, "
 	    "finished_ms = ?6 WHERE state = ?1 AND EXISTS (SELECT 1 FROM "
 	    "task_deps d JOIN tasks p ON p.id = d.dep_id WHERE "
 	    "d.task_id = tasks.id AND p.state NOT IN (?1, ?2) AND NOT "
 	    DEP_SATISFIED ") RETURNING id", cause) != 0 ||
-	    prep(s, &ss, "UPDATE steps SET state = ?1 WHERE task_id = ?2 AND "
+	    sq_prep(s, &ss, "UPDATE steps SET state = ?1 WHERE task_id = ?2 AND "
 	    "state = ?3", cause) != 0)
 		goto out;
 	if (bind_dep_satisfied(st) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 6, now) != SQLITE_OK ||
-	    bind_state(ss, 1, TASK_SKIPPED) != SQLITE_OK ||
-	    bind_state(ss, 3, TASK_QUEUED) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+	    sq_bind_state(ss, 1, TASK_SKIPPED) != SQLITE_OK ||
+	    sq_bind_state(ss, 3, TASK_QUEUED) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
 	do {
@@ -1466,21 +998,21 @@ cascade_dep_failed(struct store *s, char **cause)
 				goto out;
 			if (sqlite3_bind_int64(ss, 2,
 			    sqlite3_column_int64(st, 0)) != SQLITE_OK) {
-				dbfail(s, cause, "bind");
+				sq_dbfail(s, cause, "bind");
 				goto out;
 			}
-			if (step_done(s, ss, "skip steps", cause) != 0)
+			if (sq_step_done(s, ss, "skip steps", cause) != 0)
 				goto out;
 		}
 		if (rc != SQLITE_DONE) {
-			dbfail(s, cause, "skip tasks");
+			sq_dbfail(s, cause, "skip tasks");
 			goto out;
 		}
 	} while (changed);
 	ret = 0;
 out:
-	fin(&st);
-	fin(&ss);
+	sq_fin(&st);
+	sq_fin(&ss);
 	return (ret);
 }
 
@@ -1501,7 +1033,7 @@ store_tasks_runnable(struct store *s, size_t max, struct store_task **out,
 		goto out;
 	if (cascade_dep_failed(s, cause) != 0)
 		goto out;
-	if (prep(s, &st, TASK_COLUMNS "WHERE t.state = ?1 AND NOT EXISTS "
+	if (sq_prep(s, &st, TASK_COLUMNS "WHERE t.state = ?1 AND NOT EXISTS "
 	    "(SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.dep_id "
 	    "WHERE d.task_id = t.id AND NOT " DEP_SATISFIED ") "
 	    "ORDER BY j.priority DESC, j.id, t.id LIMIT ?6", cause) != 0)
@@ -1509,12 +1041,12 @@ store_tasks_runnable(struct store *s, size_t max, struct store_task **out,
 	if (bind_dep_satisfied(st) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 6, max > INT64_MAX ? INT64_MAX :
 	    (int64_t)max) != SQLITE_OK) {
-		dbfail(s, cause, "bind");
+		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
-	if (tasks_load(s, st, out, nout, cause) != 0)
+	if (store_tasks_load(s, st, out, nout, cause) != 0)
 		goto out;
-	fin(&st);
+	sq_fin(&st);
 	if (tx_commit(s, cause) != 0) {
 		store_tasks_free(*out, *nout);
 		*out = NULL;
@@ -1523,9 +1055,146 @@ store_tasks_runnable(struct store *s, size_t max, struct store_task **out,
 	}
 	ret = 0;
 out:
-	fin(&st);
+	sq_fin(&st);
 	if (ret != 0)
 		tx_rollback(s);
 	store_unlock(s);
+	return (ret);
+}
+
+/* Record a running task's output checkpoint (see store.h). */
+int
+store_task_set_progress(struct store *s, int64_t id, const char *nonce,
+    int64_t raw_off, int64_t log_len, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	if (raw_off < 0 || log_len < 0)
+		return (sq_fail(cause, "negative output offset"));
+	store_lock(s);
+	if (sq_prep(s, &st, "UPDATE tasks SET raw_off = ?1, log_len = ?3, "
+	    "nonce = COALESCE(?4, nonce) WHERE id = ?2", cause) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, raw_off) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, log_len) != SQLITE_OK ||
+	    sq_bind_text(st, 4, nonce) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	ret = task_update(s, st, id, cause);
+out:
+	sq_fin(&st);
+	store_unlock(s);
+	return (ret);
+}
+
+/*
+ * The fair choice.  rk numbers a project's ready tasks by priority and age;
+ * nrun + rk is how many the project would have running once that task
+ * starts, so ordering by it takes one task from each project in turn,
+ * the least served first.  ?1..?5 as DEP_SATISFIED, ?6 the limit.
+ */
+#define CLAIM_CHOICE							\
+	"WITH ready AS (SELECT t.id, j.project, j.priority, j.id AS job "	\
+	" FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.state = ?1" \
+	" AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p"	\
+	" ON p.id = d.dep_id WHERE d.task_id = t.id AND NOT "		\
+	DEP_SATISFIED ")"						\
+	" AND NOT EXISTS (SELECT 1 FROM projects pr WHERE"		\
+	" pr.name = j.project AND pr.paused = 1)),"			\
+	" busy AS (SELECT j.project, COUNT(*) AS n FROM tasks t JOIN jobs j"	\
+	" ON j.id = t.job_id WHERE t.state = ?2 GROUP BY j.project),"	\
+	" ranked AS (SELECT r.id, r.priority, r.job,"			\
+	" COALESCE(b.n, 0) AS nrun, COALESCE(pr.max_running, 0) AS lim,"	\
+	" ROW_NUMBER() OVER (PARTITION BY r.project ORDER BY r.priority DESC," \
+	" r.job, r.id) AS rk FROM ready r"				\
+	" LEFT JOIN busy b ON b.project = r.project"			\
+	" LEFT JOIN projects pr ON pr.name = r.project)"		\
+	" SELECT id FROM ranked WHERE lim <= 0 OR nrun + rk <= lim"	\
+	" ORDER BY nrun + rk, priority DESC, job, id LIMIT ?6"
+
+/* Pick fairly and mark running in one transaction (see store.h). */
+int
+store_tasks_claim(struct store *s, int max_total, int64_t **ids,
+    size_t *nids, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int64_t		*v = NULL, now = now_wall_ms(), nrun;
+	size_t		 n = 0, i;
+	int		 rc, paused, ret = -1;
+
+	*ids = NULL;
+	*nids = 0;
+	store_lock(s);
+	if (tx_begin(s, cause) != 0 || cascade_dep_failed(s, cause) != 0)
+		goto out;
+	if (sq_prep(s, &st, "SELECT (SELECT COUNT(*) FROM tasks WHERE "
+	    "state = ?1), EXISTS (SELECT 1 FROM settings WHERE "
+	    "key = 'paused' AND value = '1')", cause) != 0)
+		goto out;
+	if (sq_bind_state(st, 1, TASK_RUNNING) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sq_dbfail(s, cause, "count running tasks");
+		goto out;
+	}
+	nrun = sqlite3_column_int64(st, 0);
+	paused = sqlite3_column_int(st, 1);
+	sq_fin(&st);
+	/* Commit even with nothing to claim: the cascade may have skipped. */
+	if (paused || nrun >= max_total)
+		goto commit;
+	if (sq_prep(s, &st, CLAIM_CHOICE, cause) != 0)
+		goto out;
+	if (bind_dep_satisfied(st) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, max_total - nrun) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		sq_dbfail(s, cause, "choose tasks");
+		goto out;
+	}
+	sq_fin(&st);
+	if (sq_prep(s, &st, "UPDATE tasks SET state = ?1, started_ms = ?3 "
+	    "WHERE id = ?2 AND state = ?4", cause) != 0)
+		goto out;
+	if (sq_bind_state(st, 1, TASK_RUNNING) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK ||
+	    sq_bind_state(st, 4, TASK_QUEUED) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (rewind_stmt(s, st, cause) != 0)
+			goto out;
+		if (sqlite3_bind_int64(st, 2, v[i]) != SQLITE_OK) {
+			sq_dbfail(s, cause, "bind");
+			goto out;
+		}
+		if (sq_step_done(s, st, "claim task", cause) != 0)
+			goto out;
+	}
+	sq_fin(&st);
+commit:
+	if (tx_commit(s, cause) != 0)
+		goto out;
+	*ids = v;
+	*nids = n;
+	v = NULL;
+	ret = 0;
+out:
+	sq_fin(&st);
+	if (ret != 0)
+		tx_rollback(s);
+	store_unlock(s);
+	free(v);
 	return (ret);
 }

@@ -33,6 +33,8 @@ struct store_task {
 	char		*spec;		/* JSON of the task (tfjson_task) */
 	char		*container;	/* Podman container id, NULL when none */
 	int64_t		 log_len;	/* bytes of log committed */
+	char		*nonce;		/* runner nonce of the attempt, or NULL */
+	int64_t		 raw_off;	/* container output bytes behind log_len */
 	int64_t		 created_ms, started_ms, finished_ms;
 	int64_t		*deps;		/* task ids this one waits for */
 	size_t		 ndeps;
@@ -129,6 +131,9 @@ int	store_task_set_log_len(struct store *, int64_t task_id, int64_t,
 	    char **cause);
 int	store_step_set_state(struct store *, int64_t task_id, int idx,
 	    enum task_state, int exit_code, char **cause);
+/* Set a step's start and end (wall ms) as measured by its runner. */
+int	store_step_set_times(struct store *, int64_t task_id, int idx,
+	    int64_t started_ms, int64_t finished_ms, char **cause);
 
 /* Requeue a finished job's failed, cancelled, errored and (dependency)
  * skipped tasks as a new attempt.  0, 1 when nothing to retry, -1. */
@@ -137,6 +142,55 @@ int	store_job_retry(struct store *, int64_t job_id, char **cause);
  * the ids of its running tasks for the caller to stop. */
 int	store_job_cancel(struct store *, int64_t job_id, const char *reason,
 	    int64_t **running, size_t *nrunning, char **cause);
+
+/*
+ * Checkpoint of a running task's output: raw_off bytes of container output
+ * (both streams, demultiplexed) have been written to its log, which was
+ * log_len bytes long at that moment; nonce (NULL: keep) is its runner's.
+ * Both counters are stored together so recovery can truncate the log to
+ * log_len and replay the container's output from raw_off.
+ */
+int	store_task_set_progress(struct store *, int64_t task_id,
+	    const char *nonce, int64_t raw_off, int64_t log_len, char **cause);
+
+/* A project's settings; max_running 0 means no limit of its own. */
+struct store_project {
+	char		*name;
+	int		 max_running;
+	int		 paused;
+	int		 queued, running, jobs;	/* counts, for listings */
+};
+
+/*
+ * Choose and claim up to max_total minus the tasks running now: runnable
+ * tasks (dependencies met, project and queue not paused, project under its
+ * max_running), fairly across projects (the project with the fewest
+ * running, counting those chosen, first), then by job priority, then age.
+ * The chosen tasks are marked running in the same transaction that picks
+ * them; *ids (caller frees) lists them.
+ */
+int	store_tasks_claim(struct store *, int max_total, int64_t **ids,
+	    size_t *nids, char **cause);
+
+/* Projects that have jobs or settings, by name (free with
+ * store_projects_free); and set one's limit and pause flag (-1: keep). */
+int	store_project_list(struct store *, struct store_project **, size_t *,
+	    char **cause);
+void	store_projects_free(struct store_project *, size_t);
+int	store_project_set(struct store *, const char *name, int max_running,
+	    int paused, char **cause);
+/* Pause (1) or resume (0) the whole queue; *paused reads it. */
+int	store_queue_set_paused(struct store *, int paused, char **cause);
+int	store_queue_paused(struct store *, int *paused, char **cause);
+
+/*
+ * Retention: delete the finished jobs of each project beyond the newest
+ * keep, with their tasks; *ids (caller frees) names the deleted jobs, whose
+ * logs the caller removes, and *blobs (NULL-terminated, caller frees each
+ * and the array) the snapshot blobs no job references any more.
+ */
+int	store_gc(struct store *, int keep, int64_t **ids, size_t *nids,
+	    char ***blobs, char **cause);
 
 /*
  * Queued tasks whose dependencies have all finished, oldest job first, up to

@@ -24,6 +24,7 @@
 #include "daemon/logstore.h"
 #include "daemon/podman.h"
 #include "daemon/podsvc.h"
+#include "daemon/recovery.h"
 #include "daemon/scheduler.h"
 #include "daemon/sock.h"
 #include "daemon/store.h"
@@ -159,60 +160,6 @@ lock_state(const char *dir)
 	return (fd);
 }
 
-/*
- * Tasks left running by a daemon that died.  Re-adopting their containers
- * is not done yet: the task ends errored and its container is removed.
- */
-static void
-recover(struct store *st, struct logstore *logs, const char *podman_url)
-{
-	struct store_task	*tasks = NULL;
-	struct podman		*pm = NULL;
-	size_t			 n = 0, i;
-	char			*cause = NULL, *line;
-
-	if (store_tasks_in_state(st, TASK_RUNNING, &tasks, &n, &cause) == -1)
-		fatalx("recovery: %s", cause);
-	if (n > 0 && podman_open(podman_url, &pm, &cause) == -1) {
-		log_warnx("recovery: %s", cause);
-		free(cause);
-		cause = NULL;
-	}
-	for (i = 0; i < n; i++) {
-		log_warnx("task %" PRId64 " was running when stratusd stopped",
-		    tasks[i].id);
-		if (pm != NULL && tasks[i].container != NULL &&
-		    podman_container_remove(pm, tasks[i].container,
-		    &cause) == -1) {
-			log_warnx("recovery: %s", cause);
-			free(cause);
-			cause = NULL;
-		}
-		line = xstrdup("[stratus] stratusd stopped while this task "
-		    "ran; its container was removed\n");
-		if (logstore_append(logs, tasks[i].job_id, tasks[i].id,
-		    tasks[i].attempt, line, strlen(line), NULL, &cause) == -1) {
-			log_warnx("recovery: %s", cause);
-			free(cause);
-			cause = NULL;
-		}
-		free(line);
-		logstore_finish(logs, tasks[i].job_id, tasks[i].id,
-		    tasks[i].attempt);
-		if (store_task_set_log_len(st, tasks[i].id,
-		    logstore_length(logs, tasks[i].job_id, tasks[i].id,
-		    tasks[i].attempt), &cause) == -1 ||
-		    store_task_set_state(st, tasks[i].id, TASK_ERRORED, -1,
-		    "stratusd stopped while the task ran", &cause) == -1) {
-			log_warnx("recovery: %s", cause);
-			free(cause);
-			cause = NULL;
-		}
-	}
-	podman_close(pm);
-	store_tasks_free(tasks, n);
-}
-
 static void
 notify(const char *what)
 {
@@ -285,7 +232,6 @@ main(int argc, char **argv)
 	if (podsvc_start(&ps, o.podman, o.state_dir, &cause) == -1)
 		fatalx("podman: %s", cause);
 	log_info("podman at %s", ps.url);
-	recover(store, logs, ps.url);
 
 	memset(&env, 0, sizeof env);
 	env.store = store;
@@ -296,6 +242,7 @@ main(int argc, char **argv)
 	env.stop_timeout_s = 10;
 	if (sched_start(&env, &ps, o.jobs, &sched, &cause) == -1)
 		fatalx("%s", cause);
+	recovery_run(&env, sched);
 	memset(&aenv, 0, sizeof aenv);
 	aenv.store = store;
 	aenv.logs = logs;

@@ -318,7 +318,7 @@ Test(store, database_is_in_wal_mode_at_current_version)
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
 	    NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(s, 0), 1);
+	cr_assert_eq(sqlite3_column_int(s, 0), 2);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
@@ -339,7 +339,7 @@ Test(store, newer_schema_version_refuses_to_open)
 	cr_assert_null(s2);
 	cr_assert_not_null(cause);
 	cr_assert_str_eq(cause, "database schema version 99 is newer than "
-	    "this stratusd supports (1)");
+	    "this stratusd supports (2)");
 	free(cause);
 	unlink(path);
 	free(path);

@@ -1,0 +1,375 @@
+/* recovery.c -- re-adopting the containers of tasks a dead stratusd left
+ * running, and the output checkpoints that make it exact. */
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/logstore.h"
+#include "daemon/podman.h"
+#include "daemon/recovery.h"
+#include "daemon/runner.h"
+#include "daemon/scheduler.h"
+#include "daemon/store.h"
+#include "proto/log.h"
+#include "proto/taskfile.h"
+#include "proto/tfjson.h"
+#include "proto/util.h"
+
+/* How often a running task's output position is committed. */
+#define RECOVERY_CKPT_MS	1000
+/* How often an adopted container's state and log are looked at. */
+#define RECOVERY_POLL_MS	500
+
+/* One adopted task, handed to the parser and log callbacks. */
+struct adopt {
+	const struct exec_env	*env;
+	struct store_task	*task;
+	struct runner_parser	 parser;
+	int64_t			 skip;		/* log bytes already fed */
+	int64_t			 seen;		/* bytes of this read so far */
+	int64_t			 ckpt_ms;
+	int			 cur_step;
+	int			 log_failed;
+};
+
+void
+recovery_checkpoint(const struct exec_env *env, const struct store_task *t,
+    const struct runner_parser *p, int64_t raw_off, int64_t *last_ms)
+{
+	char	*cause = NULL;
+	int64_t	 now = now_mono_ms();
+
+	/* Only where every byte fed is in the log and a line has ended,
+	 * so a fresh parser replaying from raw_off is in the same state. */
+	if (now - *last_ms < RECOVERY_CKPT_MS || p->npending != 0 ||
+	    !p->at_bol)
+		return;
+	*last_ms = now;
+	if (store_task_set_progress(env->store, t->id, NULL, raw_off,
+	    logstore_length(env->logs, t->job_id, t->id, t->attempt),
+	    &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", t->id, cause);
+		free(cause);
+	}
+}
+
+static void
+adopt_log(struct adopt *a, const char *s, size_t n)
+{
+	char	*cause = NULL;
+
+	if (logstore_append(a->env->logs, a->task->job_id, a->task->id,
+	    a->task->attempt, s, n, NULL, &cause) == -1) {
+		if (!a->log_failed)
+			log_warnx("task %" PRId64 ": %s", a->task->id, cause);
+		a->log_failed = 1;
+		free(cause);
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+adopt_say(struct adopt *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s, *line;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	line = xasprintf("[stratus] %s\n", s);
+	adopt_log(a, line, strlen(line));
+	free(line);
+	free(s);
+}
+
+static void
+adopt_output(const char *s, size_t n, void *arg)
+{
+	adopt_log(arg, s, n);
+}
+
+static void
+adopt_step(int idx, int begin, int rc, void *arg)
+{
+	struct adopt	*a = arg;
+	char		*cause = NULL;
+
+	if (idx < 0 || (size_t)idx >= a->task->nsteps)
+		return;
+	a->cur_step = begin ? idx : -1;
+	if (store_step_set_state(a->env->store, a->task->id, idx,
+	    begin ? TASK_RUNNING : (rc == 0 ? TASK_SUCCEEDED : TASK_FAILED),
+	    begin ? -1 : rc, &cause) == -1) {
+		log_warnx("task %" PRId64 " step %d: %s", a->task->id, idx,
+		    cause);
+		free(cause);
+	}
+}
+
+/* Podman's recorded output, from its start: feed what was not fed yet. */
+static int
+adopt_logs_cb(int stream, const char *s, size_t n, void *arg)
+{
+	struct adopt	*a = arg;
+	int64_t		 drop;
+
+	if (a->seen < a->skip) {
+		drop = a->skip - a->seen;
+		if ((int64_t)n <= drop) {
+			a->seen += (int64_t)n;
+			return (0);
+		}
+		a->seen += drop;
+		s += drop;
+		n -= (size_t)drop;
+	}
+	runner_parser_feed(&a->parser, stream, s, n);
+	a->seen += (int64_t)n;
+	a->skip = a->seen;
+	return (0);
+}
+
+/* Read the container's whole recorded output and feed the new part. */
+static int
+adopt_read(struct adopt *a, struct podman *pm, const char *id, char **cause)
+{
+	a->seen = 0;
+	if (podman_container_logs(pm, id, adopt_logs_cb, a, cause) == -1)
+		return (-1);
+	recovery_checkpoint(a->env, a->task, &a->parser, a->skip, &a->ckpt_ms);
+	return (0);
+}
+
+/* Find the task's container: 0 with *c filled, 1 when gone, -1. */
+static int
+adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
+    char **cause)
+{
+	struct podman_container	*list = NULL;
+	char			*label;
+	size_t			 n = 0;
+	int			 r;
+
+	memset(c, 0, sizeof *c);
+	if (a->task->container != NULL)
+		return (podman_container_inspect(pm, a->task->container, c,
+		    cause));
+	/* Died between create and recording the id: look by label. */
+	label = xasprintf("stratus.task=%" PRId64, a->task->id);
+	r = podman_container_list(pm, label, &list, &n, cause);
+	free(label);
+	if (r == -1)
+		return (-1);
+	if (n == 0) {
+		podman_containers_free(list, n);
+		return (1);
+	}
+	r = podman_container_inspect(pm, list[0].id, c, cause);
+	podman_containers_free(list, n);
+	return (r);
+}
+
+/* The task's timeout as a wall-clock deadline from its start. */
+static int64_t
+adopt_deadline(const struct store_task *t, int64_t *timeout_s)
+{
+	struct tf_task	 spec;
+	cJSON		*json;
+	char		*cause = NULL;
+
+	*timeout_s = TF_DEFAULT_TIMEOUT_S;
+	if ((json = cJSON_Parse(t->spec)) != NULL &&
+	    tfjson_task_parse(json, &spec, &cause) == 0) {
+		if (spec.timeout_s > 0)
+			*timeout_s = spec.timeout_s;
+		tf_task_free(&spec);
+	}
+	free(cause);
+	cJSON_Delete(json);
+	return (t->started_ms + *timeout_s * 1000);
+}
+
+/* The container was created but never started: start the task afresh. */
+static void
+adopt_requeue(struct adopt *a, struct podman *pm, const char *id)
+{
+	char	*cause = NULL;
+
+	if (podman_container_remove(pm, id, &cause) == -1 ||
+	    logstore_truncate(a->env->logs, a->task->job_id, a->task->id,
+	    a->task->attempt, 0, &cause) == -1 ||
+	    store_task_set_container(a->env->store, a->task->id, NULL,
+	    &cause) == -1 ||
+	    store_task_set_progress(a->env->store, a->task->id, NULL, 0, 0,
+	    &cause) == -1 ||
+	    store_task_set_state(a->env->store, a->task->id, TASK_QUEUED, -1,
+	    NULL, &cause) == -1) {
+		log_warnx("task %" PRId64 ": requeue: %s", a->task->id, cause);
+		free(cause);
+		return;
+	}
+	log_info("task %" PRId64 ": its container never started; requeued",
+	    a->task->id);
+}
+
+static int
+adopt_done_state(const char *state)
+{
+	return (state == NULL || (strcmp(state, "running") != 0 &&
+	    strcmp(state, "paused") != 0 && strcmp(state, "stopping") != 0));
+}
+
+void
+recovery_adopt(const struct exec_env *env, int64_t task_id,
+    struct exec_control *ctl)
+{
+	struct adopt		 a;
+	struct podman		*pm = NULL;
+	struct podman_container	 c;
+	char			*cause = NULL, *reason = NULL, *id = NULL;
+	enum task_state		 st = TASK_ERRORED;
+	int64_t			 deadline, timeout_s, cur, waited;
+	int			 r = 0, stopping = 0, timed_out = 0, exit_code = -1;
+	struct timespec		 ts;
+
+	memset(&a, 0, sizeof a);
+	memset(&c, 0, sizeof c);
+	a.env = env;
+	a.cur_step = -1;
+	if (store_task_get(env->store, task_id, &a.task, &cause) != 0) {
+		log_warnx("task %" PRId64 ": cannot load: %s", task_id,
+		    cause != NULL ? cause : "not found");
+		free(cause);
+		return;
+	}
+	logstore_begin(env->logs, a.task->job_id, a.task->id,
+	    a.task->attempt);
+	if (podman_open(env->podman_url, &pm, &cause) == -1 ||
+	    (r = adopt_find(&a, pm, &c, &cause)) == -1) {
+		reason = xasprintf("stratusd restarted and cannot reach "
+		    "Podman: %s", cause);
+		goto done;
+	}
+	if (r == 1) {
+		reason = xstrdup("stratusd restarted and the task's container "
+		    "is gone");
+		goto done;
+	}
+	id = xstrdup(c.id);
+	if (a.task->nonce == NULL || strcmp(c.state, "created") == 0 ||
+	    strcmp(c.state, "configured") == 0) {
+		adopt_requeue(&a, pm, id);
+		logstore_finish(env->logs, a.task->job_id, a.task->id,
+		    a.task->attempt);
+		goto out;
+	}
+	log_info("task %" PRId64 ": re-adopting container %.12s (%s)",
+	    a.task->id, id, c.state);
+
+	/* Drop what was logged after the last checkpoint: it is replayed. */
+	cur = logstore_length(env->logs, a.task->job_id, a.task->id,
+	    a.task->attempt);
+	if (cur > a.task->log_len && logstore_truncate(env->logs,
+	    a.task->job_id, a.task->id, a.task->attempt, a.task->log_len,
+	    &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
+		free(cause);
+		cause = NULL;
+	}
+	runner_parser_init(&a.parser, a.task->nonce, adopt_output, adopt_step,
+	    &a);
+	a.skip = a.task->raw_off;
+	a.ckpt_ms = now_mono_ms();
+	deadline = adopt_deadline(a.task, &timeout_s);
+	for (;;) {
+		if (adopt_read(&a, pm, id, &cause) == -1)
+			break;
+		if (adopt_done_state(c.state)) {
+			exit_code = c.exit_code;
+			break;
+		}
+		if (!stopping && (atomic_load(&ctl->cancel) ||
+		    atomic_load(&ctl->shutdown) ||
+		    (timed_out = now_wall_ms() >= deadline))) {
+			stopping = 1;
+			if (podman_container_stop(pm, id,
+			    env->stop_timeout_s, &cause) == -1)
+				break;
+		}
+		for (waited = 0; waited < RECOVERY_POLL_MS &&
+		    !(!stopping && (atomic_load(&ctl->cancel) ||
+		    atomic_load(&ctl->shutdown))); waited += 50) {
+			ts.tv_sec = 0;
+			ts.tv_nsec = 50 * 1000000L;
+			nanosleep(&ts, NULL);
+		}
+		podman_container_clear(&c);
+		if ((r = podman_container_inspect(pm, id, &c, &cause)) != 0) {
+			if (r == 1)
+				cause = xstrdup("the container disappeared");
+			break;
+		}
+	}
+	runner_parser_flush(&a.parser);
+	if (cause != NULL) {
+		reason = xasprintf("lost the re-adopted container: %s", cause);
+		goto remove;
+	}
+	if (atomic_load(&ctl->cancel)) {
+		st = TASK_CANCELLED;
+		reason = xstrdup("cancelled by user");
+	} else if (atomic_load(&ctl->shutdown)) {
+		st = TASK_CANCELLED;
+		reason = xstrdup("stratusd shut down");
+	} else if (timed_out) {
+		st = TASK_FAILED;
+		reason = xasprintf("timed out after %" PRId64 "s", timeout_s);
+	} else if (exit_code == 0)
+		st = TASK_SUCCEEDED;
+	else {
+		st = TASK_FAILED;
+		if (a.cur_step >= 0 && (size_t)a.cur_step < a.task->nsteps)
+			reason = xasprintf("step '%s' did not finish",
+			    a.task->steps[a.cur_step].name);
+	}
+remove:
+	free(cause);
+	cause = NULL;
+	if (podman_container_remove(pm, id, &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
+		free(cause);
+		cause = NULL;
+	}
+done:
+	if (st == TASK_ERRORED || st == TASK_CANCELLED || timed_out)
+		adopt_say(&a, "%s", reason != NULL ? reason : state_name(st));
+	executor_finish(env, a.task, st, exit_code, reason);
+out:
+	free(cause);
+	free(reason);
+	free(id);
+	podman_container_clear(&c);
+	podman_close(pm);
+	store_task_free(a.task);
+}
+
+void
+recovery_run(const struct exec_env *env, struct sched *sched)
+{
+	struct store_task	*tasks = NULL;
+	size_t			 n = 0, i;
+	char			*cause = NULL;
+
+	if (store_tasks_in_state(env->store, TASK_RUNNING, &tasks, &n,
+	    &cause) == -1)
+		fatalx("recovery: %s", cause);
+	for (i = 0; i < n; i++) {
+		log_info("task %" PRId64 " was running when stratusd stopped",
+		    tasks[i].id);
+		sched_adopt(sched, tasks[i].id, recovery_adopt);
+	}
+	store_tasks_free(tasks, n);
+}
