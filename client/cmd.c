@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "client/cmd.h"
+#include "client/doctor.h"
 #include "client/follow.h"
 #include "client/pack.h"
 #include "client/render.h"
@@ -51,6 +52,8 @@ const struct cmd_entry cmd_table[] = {
 	{ "retry", cmd_retry, "JOB", "requeue a finished job" },
 	{ "validate", cmd_validate, "[-f FILE]",
 	  "check the task file and print its task graph" },
+	{ "doctor", cmd_doctor, "[--podman URL]",
+	  "check that rootless Podman and stratusd are ready" },
 	{ NULL, NULL, NULL, NULL }
 };
 

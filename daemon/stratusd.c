@@ -1,4 +1,8 @@
 /* stratusd.c -- the Stratus daemon: start-up, recovery, signals, shutdown. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -14,18 +18,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
-
 #include "daemon/api.h"
 #include "daemon/blobstore.h"
+#include "daemon/conffile.h"
 #include "daemon/executor.h"
 #include "daemon/logstore.h"
 #include "daemon/podman.h"
 #include "daemon/podsvc.h"
 #include "daemon/recovery.h"
 #include "daemon/scheduler.h"
+#include "daemon/sdnotify.h"
 #include "daemon/sock.h"
 #include "daemon/store.h"
 #include "proto/log.h"
@@ -45,6 +47,10 @@ struct options {
 	int		 grace_s;
 	int		 check;
 	int		 verbose;
+	int		 exit_idle_s;
+	int64_t		 log_cap;
+	struct conffile	 cf;	/* the file's settings, kept for SIGHUP */
+	int		 jobs_flag;	/* set on the command line: wins */
 };
 
 static void __attribute__((noreturn))
@@ -55,7 +61,9 @@ usage(int status)
 	    "[--config FILE]\n"
 	    "                [--socket PATH] [--state-dir DIR] [--podman URL] "
 	    "[--jobs N]\n"
-	    "                [--grace SECONDS] [--network MODE] [-v]\n");
+	    "                [--grace SECONDS] [--network MODE] "
+	    "[--exit-idle-time SECONDS] "
+	    "[--log-cap BYTES] [-v]\n");
 	exit(status);
 }
 
@@ -72,19 +80,20 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "jobs",	required_argument,	NULL, 'j' },
 		{ "grace",	required_argument,	NULL, 'g' },
 		{ "network",	required_argument,	NULL, 'N' },
+		{ "exit-idle-time", required_argument,	NULL, 'I' },
+		{ "log-cap",	required_argument,	NULL, 'L' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int64_t	 n;
-	long	 ncpu;
 	int	 ch;
 
 	memset(o, 0, sizeof *o);
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	o->jobs = ncpu > 0 ? (int)ncpu : 1;
-	o->grace_s = 30;
+	o->grace_s = -1;	/* unset: the file or the default decides */
+	o->exit_idle_s = -1;
+	o->log_cap = -1;
 	while ((ch = getopt_long(argc, argv, "dnvhj:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -112,12 +121,25 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--jobs takes a number from 1 to 1024, "
 				    "not '%s'", optarg);
 			o->jobs = (int)n;
+			o->jobs_flag = 1;
 			break;
 		case 'g':
 			if (parse_int64(optarg, 0, 86400, &n) == -1)
 				fatalx("--grace takes seconds (0 to 86400), "
 				    "not '%s'", optarg);
 			o->grace_s = (int)n;
+			break;
+		case 'I':
+			if (parse_int64(optarg, 0, 86400, &n) == -1)
+				fatalx("--exit-idle-time takes seconds (0 to "
+				    "86400), not '%s'", optarg);
+			o->exit_idle_s = (int)n;
+			break;
+		case 'L':
+			if (parse_int64(optarg, 1, INT64_MAX, &n) == -1)
+				fatalx("--log-cap takes bytes per task log, "
+				    "not '%s'", optarg);
+			o->log_cap = n;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -133,10 +155,80 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc)
 		usage(2);
+}
+
+/*
+ * Read the configuration file (--config, else the default path when it
+ * exists) into o->cf; 0, or -1 with cause "file:line:column: message".
+ */
+static int
+load_config(struct options *o, struct conffile *cf, char **cause)
+{
+	char	*path;
+	int	 r;
+
+	path = o->config != NULL ? xstrdup(o->config) : conffile_default_path();
+	r = conffile_load(path, o->config != NULL, cf, cause);
+	free(path);
+	return (r == -1 ? -1 : 0);
+}
+
+/* Fill what the command line left unset from the file, then defaults. */
+static void
+apply_config(struct options *o)
+{
+	const struct conffile	*cf = &o->cf;
+	long			 ncpu;
+
+	if (o->socket == NULL && cf->socket != NULL)
+		o->socket = xstrdup(cf->socket);
 	if (o->socket == NULL)
 		o->socket = sock_default_path();
+	if (o->state_dir == NULL && cf->state_dir != NULL)
+		o->state_dir = xstrdup(cf->state_dir);
 	if (o->state_dir == NULL)
 		o->state_dir = sock_default_state_dir();
+	if (o->podman == NULL)
+		o->podman = cf->podman;
+	if (o->network == NULL)
+		o->network = cf->network;
+	if (o->jobs == 0)
+		o->jobs = cf->jobs;
+	if (o->jobs <= 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		o->jobs = ncpu > 0 ? (int)ncpu : 1;
+	}
+	if (o->grace_s < 0)
+		o->grace_s = cf->grace_s >= 0 ? cf->grace_s : 30;
+	if (o->exit_idle_s < 0)
+		o->exit_idle_s = cf->exit_idle_s >= 0 ? cf->exit_idle_s : 0;
+	if (o->log_cap < 0)
+		o->log_cap = cf->log_cap >= 0 ? cf->log_cap : 0;
+}
+
+/* SIGHUP: read the file again and apply what can change while running. */
+static void
+reload_config(struct options *o, struct sched *sched)
+{
+	struct conffile	 cf;
+	char		*cause = NULL;
+
+	if (load_config(o, &cf, &cause) == -1) {
+		log_warnx("SIGHUP: %s; keeping the running configuration",
+		    cause);
+		free(cause);
+		return;
+	}
+	if (!o->jobs_flag && cf.jobs > 0 && cf.jobs != o->jobs) {
+		log_info("SIGHUP: jobs %d -> %d", o->jobs, cf.jobs);
+		o->jobs = cf.jobs;
+		sched_set_max_jobs(sched, o->jobs);
+	}
+	log_info("SIGHUP: reloaded %s (socket, state_dir, podman, network, "
+	    "grace and log_cap apply at the next start)",
+	    cf.path != NULL ? cf.path : "defaults: no configuration file");
+	/* o borrows strings from the start-up file: keep that one. */
+	conffile_free(&cf);
 }
 
 /* Hold an exclusive lock on the state directory for our lifetime. */
@@ -160,19 +252,6 @@ lock_state(const char *dir)
 	return (fd);
 }
 
-static void
-notify(const char *what)
-{
-#ifdef HAVE_SYSTEMD
-	int	 r;
-
-	if ((r = sd_notify(0, what)) < 0)
-		log_warnx("sd_notify: %s", strerror(-r));
-#else
-	(void)what;
-#endif
-}
-
 int
 main(int argc, char **argv)
 {
@@ -182,12 +261,14 @@ main(int argc, char **argv)
 	struct blobstore	*blobs = NULL;
 	struct podsvc		 ps;
 	struct sched		*sched = NULL;
+	struct sdn_monitor	*mon = NULL;
+	struct sdn_env		 senv;
 	struct api		*api = NULL;
 	struct exec_env		 env;
 	struct api_env		 aenv;
 	sigset_t		 set;
 	char			*cause = NULL, *path;
-	int			 fd, lockfd, sig;
+	int			 fd, lockfd, sig, activated;
 	CURLcode		 cc;
 
 	log_init("stratusd", 0);
@@ -195,8 +276,20 @@ main(int argc, char **argv)
 	log_init("stratusd", o.verbose);
 	if (getenv("JOURNAL_STREAM") != NULL)
 		log_set_journal(1);
+	if (load_config(&o, &o.cf, &cause) == -1) {
+		if (o.check) {
+			fprintf(stderr, "%s\n", cause);
+			return (1);
+		}
+		fatalx("%s", cause);
+	}
+	apply_config(&o);
 	if (o.check) {
-		printf("configuration OK\n");
+		printf("%s: configuration OK\n", o.cf.path != NULL ?
+		    o.cf.path : "no configuration file, defaults");
+		conffile_free(&o.cf);
+		free(o.socket);
+		free(o.state_dir);
 		return (0);
 	}
 
@@ -219,7 +312,7 @@ main(int argc, char **argv)
 		fatalx("%s: %s", path, cause);
 	free(path);
 	path = xasprintf("%s/logs", o.state_dir);
-	if (logstore_open(path, 0, &logs, &cause) == -1)
+	if (logstore_open(path, o.log_cap, &logs, &cause) == -1)
 		fatalx("%s: %s", path, cause);
 	free(path);
 	path = xasprintf("%s/blobs", o.state_dir);
@@ -227,8 +320,19 @@ main(int argc, char **argv)
 		fatalx("%s: %s", path, cause);
 	free(path);
 
-	if ((fd = sock_listen(o.socket, &cause)) == -1)
+	if (sdn_listen_fd(&fd, &cause) == -1)
 		fatalx("%s", cause);
+	activated = fd != -1;
+	if (activated) {
+		free(o.socket);
+		o.socket = xstrdup("the socket from systemd");
+	} else if ((fd = sock_listen(o.socket, &cause)) == -1)
+		fatalx("%s", cause);
+	if (o.exit_idle_s > 0 && !activated) {
+		log_warnx("--exit-idle-time applies only under socket "
+		    "activation: ignored");
+		o.exit_idle_s = 0;
+	}
 	if (podsvc_start(&ps, o.podman, o.state_dir, &cause) == -1)
 		fatalx("podman: %s", cause);
 	log_info("podman at %s", ps.url);
@@ -252,22 +356,29 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	log_info("stratusd %s listening on %s (state %s, %d job slot(s))",
 	    PACKAGE_VERSION, o.socket, o.state_dir, o.jobs);
-	notify("READY=1\nSTATUS=accepting jobs");
+	sdn_notify("READY=1\nSTATUS=accepting jobs");
+	memset(&senv, 0, sizeof senv);
+	senv.store = store;
+	senv.sched = sched;
+	senv.idle_exit_s = o.exit_idle_s;
+	if (sdn_monitor_start(&senv, &mon, &cause) == -1)
+		fatalx("%s", cause);
 
 	for (;;) {
 		if ((errno = sigwait(&set, &sig)) != 0)
 			fatal("sigwait");
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: nothing to reload yet");
+			reload_config(&o, sched);
 			continue;
 		}
 		break;
 	}
 	log_info("%s: shutting down", strsignal(sig));
-	notify("STOPPING=1");
+	sdn_notify("STOPPING=1");
+	sdn_monitor_stop(mon);
 	api_stop(api);
-	/* MHD closed the listening socket it was given. */
-	if (unlink(o.socket) == -1)
+	/* MHD closed the listening socket it was given; systemd owns its. */
+	if (!activated && unlink(o.socket) == -1)
 		log_warn("unlink %s", o.socket);
 	sched_stop(sched, o.grace_s);
 	podsvc_stop(&ps);
@@ -278,6 +389,7 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	free(o.socket);
 	free(o.state_dir);
+	conffile_free(&o.cf);
 	log_info("stopped");
 	return (0);
 }
