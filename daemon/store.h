@@ -184,15 +184,6 @@ int	store_queue_set_paused(struct store *, int paused, char **cause);
 int	store_queue_paused(struct store *, int *paused, char **cause);
 
 /*
- * Retention: delete the finished jobs of each project beyond the newest
- * keep, with their tasks; *ids (caller frees) names the deleted jobs, whose
- * logs the caller removes, and *blobs (NULL-terminated, caller frees each
- * and the array) the snapshot blobs no job references any more.
- */
-int	store_gc(struct store *, int keep, int64_t **ids, size_t *nids,
-	    char ***blobs, char **cause);
-
-/*
  * Queued tasks whose dependencies have all finished, oldest job first, up to
  * max.  A queued task with a dependency that ended other than succeeded or
  * skipped (and not allow_failures) is moved to skipped, reason "dependency

@@ -1,0 +1,150 @@
+/* store_projects.c -- per-project settings and the queue's pause flag. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/store.h"
+#include "daemon/store_int.h"
+#include "proto/util.h"
+
+/* Every project with jobs or settings, by name, with its task counts. */
+int
+store_project_list(struct store *s, struct store_project **out, size_t *nout,
+    char **cause)
+{
+	sqlite3_stmt		*st = NULL;
+	struct store_project	*v = NULL, *p;
+	size_t			 n = 0;
+	int			 rc, ret = -1;
+
+	*out = NULL;
+	*nout = 0;
+	store_lock(s);
+	if (sq_prep(s, &st, "SELECT n.name, COALESCE(p.max_running, 0), "
+	    "COALESCE(p.paused, 0), "
+	    "(SELECT COUNT(*) FROM tasks t JOIN jobs j ON j.id = t.job_id "
+	    " WHERE j.project = n.name AND t.state = ?1), "
+	    "(SELECT COUNT(*) FROM tasks t JOIN jobs j ON j.id = t.job_id "
+	    " WHERE j.project = n.name AND t.state = ?2), "
+	    "(SELECT COUNT(*) FROM jobs j WHERE j.project = n.name) "
+	    "FROM (SELECT project AS name FROM jobs UNION "
+	    "SELECT name FROM projects) n "
+	    "LEFT JOIN projects p ON p.name = n.name ORDER BY n.name",
+	    cause) != 0)
+		goto out;
+	if (sq_bind_state(st, 1, TASK_QUEUED) != SQLITE_OK ||
+	    sq_bind_state(st, 2, TASK_RUNNING) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		p = &v[n++];
+		p->name = sq_col_text(st, 0);
+		p->max_running = sqlite3_column_int(st, 1);
+		p->paused = sqlite3_column_int(st, 2);
+		p->queued = sqlite3_column_int(st, 3);
+		p->running = sqlite3_column_int(st, 4);
+		p->jobs = sqlite3_column_int(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		sq_dbfail(s, cause, "list projects");
+		goto out;
+	}
+	*out = v;
+	*nout = n;
+	v = NULL;
+	n = 0;
+	ret = 0;
+out:
+	sq_fin(&st);
+	store_unlock(s);
+	store_projects_free(v, n);
+	return (ret);
+}
+
+void
+store_projects_free(struct store_project *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* Create or change a project's settings; -1 leaves a field as it is. */
+int
+store_project_set(struct store *s, const char *name, int max_running,
+    int paused, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	if (name == NULL || *name == '\0')
+		return (sq_fail(cause, "a project needs a name"));
+	store_lock(s);
+	if (sq_prep(s, &st, "INSERT INTO projects (name, max_running, paused) "
+	    "VALUES (?1, MAX(?2, 0), MAX(?3, 0)) ON CONFLICT (name) DO UPDATE "
+	    "SET max_running = CASE WHEN ?2 >= 0 THEN ?2 ELSE max_running END,"
+	    " paused = CASE WHEN ?3 >= 0 THEN ?3 ELSE paused END",
+	    cause) != 0)
+		goto out;
+	if (sq_bind_text(st, 1, name) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, max_running) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, paused < 0 ? -1 : paused != 0) !=
+	    SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	ret = sq_step_done(s, st, "set project", cause);
+out:
+	sq_fin(&st);
+	store_unlock(s);
+	return (ret);
+}
+
+int
+store_queue_set_paused(struct store *s, int paused, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	store_lock(s);
+	if (sq_prep(s, &st, "INSERT INTO settings (key, value) "
+	    "VALUES ('paused', ?1) ON CONFLICT (key) DO UPDATE "
+	    "SET value = excluded.value", cause) != 0)
+		goto out;
+	if (sq_bind_text(st, 1, paused ? "1" : "0") != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	ret = sq_step_done(s, st, "pause queue", cause);
+out:
+	sq_fin(&st);
+	store_unlock(s);
+	return (ret);
+}
+
+int
+store_queue_paused(struct store *s, int *paused, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc, ret = -1;
+
+	*paused = 0;
+	store_lock(s);
+	if (sq_prep(s, &st, "SELECT value FROM settings WHERE key = 'paused'",
+	    cause) != 0)
+		goto out;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*paused = sqlite3_column_int(st, 0) != 0;
+	else if (rc != SQLITE_DONE) {
+		sq_dbfail(s, cause, "read pause");
+		goto out;
+	}
+	ret = 0;
+out:
+	sq_fin(&st);
+	store_unlock(s);
+	return (ret);
+}
