@@ -4,9 +4,12 @@
 #include "config.h"
 #endif
 
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,11 @@
 #include <cjson/cJSON.h>
 
 #include "client/cmd.h"
+#include "client/display.h"
 #include "client/doctor.h"
 #include "client/follow.h"
+#include "client/cmd_ws.h"
+#include "client/gitmeta.h"
 #include "client/pack.h"
 #include "client/render.h"
 #include "proto/api.h"
@@ -34,22 +40,38 @@ static int	cmd_show(struct cmd_global *, int, char **);
 static int	cmd_logs(struct cmd_global *, int, char **);
 static int	cmd_cancel(struct cmd_global *, int, char **);
 static int	cmd_retry(struct cmd_global *, int, char **);
+static int	cmd_wait(struct cmd_global *, int, char **);
+
+#define CMD_LIVE_FETCH_MS	500	/* task states refreshed this often */
+#define CMD_EXIT_INTERRUPTED	130	/* Ctrl-C in run */
 static int	cmd_validate(struct cmd_global *, int, char **);
 
 const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run,
-	  "[-f FILE] [-e K=V]... [--dirty] [--project NAME] [TASK...]",
+	  "[-f FILE] [-e K=V]... [--env-file F] [--dirty] [--project NAME]\n"
+	  "           [--output tty|simple|github-actions] "
+	  "[--cancel-on-interrupt] [--only] [TASK...]",
 	  "submit this directory, follow every task, print results" },
 	{ "submit", cmd_submit,
-	  "[-f FILE] [-e K=V]... [--dirty] [--project NAME] [TASK...]",
+	  "[-f FILE] [-e K=V]... [--env-file F] [--dirty] [--project NAME]\n"
+	  "           [--only] "
+	  "[TASK...]",
 	  "submit this directory and print the job id" },
 	{ "ls", cmd_ls, "[--project P] [--state S] [--limit N]",
 	  "list jobs, newest first" },
 	{ "show", cmd_show, "JOB", "show a job with its tasks and steps" },
-	{ "logs", cmd_logs, "[-f] JOB [TASK]",
+	{ "logs", cmd_logs, "[-f] [--tail N] [--timestamps] JOB [TASK]",
 	  "print a task's (or every task's) log; -f follows" },
 	{ "cancel", cmd_cancel, "JOB", "stop a queued or running job" },
 	{ "retry", cmd_retry, "JOB", "requeue a finished job" },
+	{ "wait", cmd_wait, "JOB",
+	  "wait for the job to end; exit 0 when it succeeded, 1 when not" },
+	{ "artifacts", cmd_artifacts, "JOB [TASK] [-o DIR]",
+	  "list a job's artifacts, or download them into DIR" },
+	{ "secret", cmd_secret, "set NAME | ls | rm NAME",
+	  "keep secrets for ENCRYPTED[NAME] values (set reads stdin)" },
+	{ "cache", cmd_cache, "ls | rm KEY [--project P]",
+	  "list or remove cache entries" },
 	{ "validate", cmd_validate, "[-f FILE]",
 	  "check the task file and print its task graph" },
 	{ "doctor", cmd_doctor, "[--podman URL]",
@@ -61,11 +83,15 @@ const struct cmd_entry cmd_table[] = {
 struct cmd_submit_opts {
 	const char	 *file;
 	cJSON		 *env;		/* {K: V} */
-	struct tf_env	  tfenv;
+	struct tf_env	  tfenv;	/* -e, then the git tree's */
+	struct tf_env	  git;		/* CIRRUS_BRANCH & co. */
 	int		  dirty;
 	const char	 *project;
 	char		**only;
 	size_t		  nonly;
+	int		  only_exact;	/* --only: not what they depend on */
+	const char	 *output;	/* run: --output */
+	int		  cancel_on_int;	/* run: --cancel-on-interrupt */
 };
 
 /* Look up a command by name. */
@@ -220,10 +246,15 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		{ "file", required_argument, NULL, 'f' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "dirty", no_argument, NULL, 'D' },
+		{ "env-file", required_argument, NULL, 'F' },
 		{ "project", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'O' },
+		{ "cancel-on-interrupt", no_argument, NULL, 'C' },
+		{ "only", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	enum display_mode		 mode;
 	char				*eq, *key;
 	int				 ch, i;
 
@@ -256,12 +287,38 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		case 'D':
 			o->dirty = 1;
 			break;
+		case 'F':
+			if (cmd_env_file(optarg, o->env, &o->tfenv,
+			    &key) != 0) {
+				fprintf(stderr, "stratus %s: %s\n", name, key);
+				free(key);
+				return (-1);
+			}
+			break;
+		case 'X':
+			o->only_exact = 1;
+			break;
 		case 'p':
 			if (*optarg == '\0') {
 				cmd_usage(name, "empty project name%s", "");
 				return (-1);
 			}
 			o->project = optarg;
+			break;
+		case 'O':
+		case 'C':
+			if (strcmp(name, "run") != 0) {
+				cmd_badopt(name, argc, argv);
+				return (-1);
+			}
+			if (ch == 'C')
+				o->cancel_on_int = 1;
+			else if (display_mode_parse(optarg, &mode) == -1) {
+				cmd_usage(name, "--output is tty, simple or "
+				    "github-actions, not '%s'", optarg);
+				return (-1);
+			} else
+				o->output = optarg;
 			break;
 		case 'h':
 			*help = 1;
@@ -284,7 +341,23 @@ cmd_submit_free(struct cmd_submit_opts *o)
 {
 	cJSON_Delete(o->env);
 	tf_env_free(&o->tfenv);
+	tf_env_free(&o->git);
 	free(o->only);
+}
+
+/* Read the git tree's CIRRUS_* variables into o; -e keeps precedence. */
+static void
+cmd_submit_git(struct cmd_submit_opts *o, const char *cwd)
+{
+	size_t	 i;
+
+	if (!gitmeta_read(cwd, &o->git))
+		return;
+	for (i = 0; i < o->git.n; i++) {
+		if (tf_env_get(&o->tfenv, o->git.v[i].key) == NULL)
+			tf_env_set(&o->tfenv, o->git.v[i].key,
+			    o->git.v[i].value);
+	}
 }
 
 /* Upload the packed directory unless the daemon has it already. */
@@ -319,7 +392,7 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
     cJSON **jobp, struct taskfile **tfp)
 {
 	struct taskfile	*tf;
-	cJSON		*body = NULL, *only;
+	cJSON		*body = NULL, *only, *git;
 	char		 cwd[PATH_MAX], sha[SHA256_HEXLEN + 1], *text = NULL;
 	char		*cause = NULL, *project = NULL;
 	const char	*name, *slash;
@@ -332,15 +405,10 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 		fprintf(stderr, "stratus: getcwd: %s\n", strerror(errno));
 		return (CMD_EXIT_ERROR);
 	}
+	cmd_submit_git(o, cwd);
+	/* TASK arguments are prefixes of names or aliases: stratusd judges. */
 	if ((tf = cmd_load_taskfile(o->file, &o->tfenv, &text, &name)) == NULL)
 		return (CMD_EXIT_ERROR);
-	for (i = 0; i < o->nonly; i++) {
-		if (taskfile_find(tf, o->only[i]) == NULL) {
-			fprintf(stderr, "stratus: no task '%s' in %s\n",
-			    o->only[i], name);
-			goto out;
-		}
-	}
 	if (o->project != NULL)
 		project = xstrdup(o->project);
 	else {
@@ -366,6 +434,14 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 	    cJSON_AddNullToObject(body, "dirty_path")) == NULL)
 		fatalx("out of memory");
 	cJSON_AddItemReferenceToObject(body, "env", o->env);
+	if ((git = cJSON_AddObjectToObject(body, "git")) == NULL ||
+	    (o->only_exact && cJSON_AddTrueToObject(body, "only_exact") == NULL))
+		fatalx("out of memory");
+	for (i = 0; i < o->git.n; i++) {
+		if (cJSON_AddStringToObject(git, o->git.v[i].key,
+		    o->git.v[i].value) == NULL)
+			fatalx("out of memory");
+	}
 	for (i = 0; i < o->nonly; i++) {
 		if (!cJSON_AddItemToArray(only, cJSON_CreateString(o->only[i])))
 			fatalx("out of memory");
@@ -457,23 +533,40 @@ cmd_get_job(struct cmd_global *g, const char *id, cJSON **job, char **cause)
 /*
  * Follow the logs of *job (one task when task is set) until they end and,
  * with FOLLOW_LIVE, until the tasks have finished; *job is refreshed.
+ * Lines go to sink when not NULL; with tail, only the last tail lines of
+ * what is there already.  0, 1 when interrupted, or -1 with cause.
  */
 static int
 cmd_follow(struct cmd_global *g, const char *id, cJSON **job,
-    const char *task, int flags, char **cause)
+    const char *task, int flags, const struct follow_sink *sink, size_t tail,
+    char **cause)
 {
 	struct follow	*f;
 	cJSON		*fresh;
-	int		 rv = -1;
+	int		 rv = -1, r;
 
-	f = follow_new(g->h, id, flags);
+	f = follow_new(g->h, id, tail > 0 ? flags & ~FOLLOW_LIVE : flags);
+	follow_set_sink(f, sink);
+	follow_set_tail(f, tail);
 	if (task != NULL && cmd_arm(f, *job, task, 0) == 0)
 		follow_task(f, task, task);	/* let the daemon judge */
 	else if (task == NULL)
 		cmd_arm(f, *job, NULL, 0);
 	for (;;) {
-		if (follow_run(f, cause) != 0)
+		if ((r = follow_run(f, cause)) != 0) {
+			rv = r;
 			goto out;
+		}
+		if (tail > 0) {
+			/* What was there is printed: go on live from it. */
+			tail = 0;
+			follow_set_tail(f, 0);
+			follow_set_flags(f, flags);
+			if (!(flags & FOLLOW_LIVE))
+				break;
+			cmd_arm(f, *job, task, 0);
+			continue;
+		}
 		if (cmd_get_job(g, id, &fresh, cause) != 0)
 			goto out;
 		cJSON_Delete(*job);
@@ -510,6 +603,139 @@ cmd_job_event(const cJSON *job)
 	return (fflush(stdout) == EOF ? -1 : 0);
 }
 
+/* What the live display's callbacks need. */
+struct cmd_live_state {
+	struct cmd_global	*g;
+	const char		*id;
+	struct display		*d;
+	int64_t			 fetched;	/* monotonic ms */
+};
+
+static void
+cmd_live_line(const char *task, const char *text, size_t len, void *arg)
+{
+	struct cmd_live_state	*ls = arg;
+
+	display_line(ls->d, task, text, len);
+}
+
+static void
+cmd_live_step(const char *task, const cJSON *marker, void *arg)
+{
+	struct cmd_live_state	*ls = arg;
+
+	display_step(ls->d, task, marker);
+}
+
+/* Refresh task states now and then, and redraw. */
+static void
+cmd_live_tick(void *arg)
+{
+	struct cmd_live_state	*ls = arg;
+	cJSON			*job;
+	char			*cause = NULL;
+	int64_t			 now = now_mono_ms();
+
+	if (now - ls->fetched >= CMD_LIVE_FETCH_MS) {
+		ls->fetched = now;
+		if (cmd_get_job(ls->g, ls->id, &job, &cause) == 0) {
+			display_job(ls->d, job, now);
+			cJSON_Delete(job);
+		} else
+			free(cause);	/* the log streams report trouble */
+	}
+	display_draw(ls->d, now);
+}
+
+/* Ctrl-C: leave the job be (or cancel it) and say how to go on. */
+static void
+cmd_live_sigint(int sig)
+{
+	(void)sig;
+	follow_interrupted = 1;
+}
+
+static void
+cmd_live_signals(void)
+{
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_live_sigint;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C ends stratus */
+	if (sigemptyset(&sa.sa_mask) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		fprintf(stderr, "stratus: sigaction: %s\n", strerror(errno));
+}
+
+/* After Ctrl-C in run; returns the exit code. */
+static int
+cmd_interrupted(struct cmd_global *g, const struct cmd_submit_opts *o,
+    const char *id)
+{
+	cJSON	*job = NULL;
+	char	*cause = NULL, *path;
+
+	if (!o->cancel_on_int) {
+		fprintf(stderr, "\nstratus: job %s keeps running; follow it "
+		    "with 'stratus logs -f %s', cancel it with "
+		    "'stratus cancel %s'\n", id, id, id);
+		return (CMD_EXIT_INTERRUPTED);
+	}
+	path = xasprintf("%s/jobs/%s/cancel", API_PREFIX, id);
+	if (http_json(g->h, "POST", path, NULL, &job, &cause) != 0) {
+		free(path);
+		return (cmd_fail(g, cause));
+	}
+	free(path);
+	cJSON_Delete(job);
+	fprintf(stderr, "\nstratus: job %s cancelled\n", id);
+	return (CMD_EXIT_INTERRUPTED);
+}
+
+/* Follow a job with the live display; as cmd_follow. */
+static int
+cmd_live(struct cmd_global *g, const struct cmd_submit_opts *o,
+    const char *id, cJSON **job, char **cause)
+{
+	struct cmd_live_state	 ls;
+	struct follow_sink	 sink;
+	struct winsize		 ws;
+	enum display_mode	 mode = DISPLAY_TTY;
+	const char		*ci = getenv("CI"), *nc = getenv("NO_COLOR");
+	const char		*term = getenv("TERM");
+	int			 tty = isatty(STDOUT_FILENO), color, cols = 80;
+	int			 r;
+
+	if (o->output != NULL)
+		(void)display_mode_parse(o->output, &mode);
+	else if (!tty || (ci != NULL && strcmp(ci, "true") == 0))
+		mode = DISPLAY_SIMPLE;
+	color = tty && (nc == NULL || *nc == '\0') &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
+	if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		cols = ws.ws_col;
+	memset(&ls, 0, sizeof ls);
+	ls.g = g;
+	ls.id = id;
+	ls.d = display_new(mode, color, cols);
+	ls.fetched = now_mono_ms();
+	display_job(ls.d, *job, ls.fetched);
+	memset(&sink, 0, sizeof sink);
+	sink.line = cmd_live_line;
+	sink.step = cmd_live_step;
+	sink.tick = cmd_live_tick;
+	sink.arg = &ls;
+	sink.tick_ms = mode == DISPLAY_TTY ? 100 : CMD_LIVE_FETCH_MS;
+	r = cmd_follow(g, id, job, NULL, FOLLOW_LIVE, &sink, 0, cause);
+	if (r == 0)
+		display_end(ls.d, *job, now_mono_ms());
+	else
+		display_draw(ls.d, now_mono_ms());
+	display_free(ls.d);
+	return (r);
+}
+
 static int
 cmd_run(struct cmd_global *g, int argc, char **argv)
 {
@@ -517,7 +743,7 @@ cmd_run(struct cmd_global *g, int argc, char **argv)
 	struct taskfile		*tf = NULL;
 	cJSON			*job = NULL;
 	char			*id = NULL, *cause = NULL;
-	int			 help, rv;
+	int			 help, rv, r;
 
 	if (cmd_submit_parse(argv[0], argc, argv, &o, &help) != 0) {
 		rv = CMD_EXIT_ERROR;
@@ -535,19 +761,25 @@ cmd_run(struct cmd_global *g, int argc, char **argv)
 	}
 	if (!g->json)
 		fprintf(stderr, "stratus: job %s submitted\n", id);
-	if (cmd_follow(g, id, &job, NULL, FOLLOW_LIVE | (g->json ?
-	    FOLLOW_JSON : FOLLOW_PREFIX), &cause) != 0) {
+	cmd_live_signals();
+	if (g->json)
+		r = cmd_follow(g, id, &job, NULL, FOLLOW_LIVE | FOLLOW_JSON,
+		    NULL, 0, &cause);
+	else
+		r = cmd_live(g, &o, id, &job, &cause);
+	if (r == 1) {
+		rv = cmd_interrupted(g, &o, id);
+		goto out;
+	}
+	if (r != 0) {
 		rv = cmd_fail(g, cause);
 		goto out;
 	}
-	if (g->json) {
-		if (cmd_job_event(job) != 0) {
-			rv = CMD_EXIT_ERROR;
-			goto out;
-		}
-		rv = render_results(job, tf, 0) ? CMD_EXIT_FAILED : CMD_EXIT_OK;
-	} else
-		rv = render_results(job, tf, 1) ? CMD_EXIT_FAILED : CMD_EXIT_OK;
+	if (g->json && cmd_job_event(job) != 0) {
+		rv = CMD_EXIT_ERROR;
+		goto out;
+	}
+	rv = render_results(job, tf, 0) ? CMD_EXIT_FAILED : CMD_EXIT_OK;
 out:
 	if (tf != NULL)
 		taskfile_free(tf);
@@ -756,25 +988,66 @@ cmd_retry(struct cmd_global *g, int argc, char **argv)
 	return (cmd_action(g, argc, argv, "retry"));
 }
 
+/* Block until the job ends; exit 0 when it succeeded, 1 when not. */
+static int
+cmd_wait(struct cmd_global *g, int argc, char **argv)
+{
+	const char	*id;
+	cJSON		*job = NULL;
+	char		*cause = NULL;
+	int		 rv;
+
+	if ((id = cmd_job_arg(argc, argv, &rv)) == NULL)
+		return (rv);
+	for (;;) {
+		if (cmd_get_job(g, id, &job, &cause) != 0)
+			return (cmd_fail(g, cause));
+		if (cmd_job_finished(job))
+			break;
+		cJSON_Delete(job);
+		job = NULL;
+		nanosleep(&(struct timespec){ 0, CMD_LIVE_FETCH_MS * 1000000L },
+		    NULL);
+	}
+	rv = render_results(job, NULL, 0) ? CMD_EXIT_FAILED : CMD_EXIT_OK;
+	if (g->json && cmd_print_json(job) != CMD_EXIT_OK)
+		rv = CMD_EXIT_ERROR;
+	cJSON_Delete(job);
+	return (rv);
+}
+
 static int
 cmd_logs(struct cmd_global *g, int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
 		{ "follow", no_argument, NULL, 'f' },
+		{ "tail", required_argument, NULL, 'n' },
+		{ "timestamps", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char			*id, *task = NULL;
 	cJSON				*job = NULL;
 	char				*cause = NULL;
+	int64_t				 n;
+	size_t				 tail = 0;
 	int				 ch, flags = 0, rv;
 
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "fh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fn:th", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			flags |= FOLLOW_LIVE;
+			break;
+		case 'n':
+			if (parse_int64(optarg, 1, FOLLOW_MAX_TAIL, &n) == -1)
+				return (cmd_usage(argv[0], "--tail takes a number "
+				    "of lines, not '%s'", optarg));
+			tail = (size_t)n;
+			break;
+		case 't':
+			flags |= FOLLOW_STAMPS;
 			break;
 		case 'h':
 			return (cmd_help(argv[0]));
@@ -795,7 +1068,7 @@ cmd_logs(struct cmd_global *g, int argc, char **argv)
 
 	if (cmd_get_job(g, id, &job, &cause) != 0)
 		return (cmd_fail(g, cause));
-	if (cmd_follow(g, id, &job, task, flags, &cause) != 0) {
+	if (cmd_follow(g, id, &job, task, flags, NULL, tail, &cause) != 0) {
 		rv = cmd_fail(g, cause);
 		goto out;
 	}

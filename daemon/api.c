@@ -16,10 +16,13 @@
 
 #include "daemon/api.h"
 #include "daemon/blobstore.h"
+#include "daemon/events.h"
+#include "daemon/jobenv.h"
 #include "daemon/jobjson.h"
 #include "daemon/logstore.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
+#include "daemon/wsapi.h"
 #include "proto/api.h"
 #include "proto/apierr.h"
 #include "proto/log.h"
@@ -159,6 +162,7 @@ static mhd_result
 api_job_show(struct api *a, struct MHD_Connection *c, int64_t id, int status)
 {
 	struct store_job	*j = NULL;
+	cJSON			*o;
 	char			*cause = NULL;
 	int			 r;
 
@@ -166,7 +170,9 @@ api_job_show(struct api *a, struct MHD_Connection *c, int64_t id, int status)
 		return (api_store_error(c, cause));
 	if (r == 1)
 		return (api_error(c, APIERR_NOT_FOUND, "no job %" PRId64, id));
-	r = api_json(c, status, jobjson_job(j));
+	o = jobjson_job(j);
+	wsapi_annotate_job(a->env.state_dir, j, o);
+	r = api_json(c, status, o);
 	store_job_free(j);
 	return (r);
 }
@@ -325,6 +331,7 @@ api_job_insert(struct api *a, struct MHD_Connection *c, cJSON *body,
 	else {
 		log_info("job %" PRId64 " queued: project %s, %zu task(s)", id,
 		    nj.project, n);
+		events_publish_job(a->env.store, id);
 		sched_wake(a->env.sched);
 		r = api_job_show(a, c, id, 201);
 	}
@@ -350,10 +357,10 @@ api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
 	cJSON			*body = NULL, *it, *tfj, *only;
 	struct taskfile		*tf = NULL;
 	struct tf_error		 err;
-	struct tf_env		 env = { NULL, 0 };
+	struct tf_env		 env = { NULL, 0 }, git = { NULL, 0 };
 	struct tf_context	 ctx = { NULL, NULL, 0 };
 	const char		*name, *blob;
-	char			 msg[1024];
+	char			 msg[1024], *why = NULL;
 	int			*sel = NULL, any;
 	size_t			 i;
 	mhd_result		 r;
@@ -393,6 +400,16 @@ api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
 		    "'dirty_path' must be an absolute path");
 		goto out;
 	}
+	/* What only_if/skip see: built-ins, the git tree's, then -e. */
+	jobenv_builtins(&env);
+	if (jobenv_git(cJSON_GetObjectItemCaseSensitive(body, "git"), &git,
+	    &why) == -1) {
+		r = api_error(c, APIERR_BAD_REQUEST, "%s", why);
+		free(why);
+		goto out;
+	}
+	for (i = 0; i < git.n; i++)
+		tf_env_set(&env, git.v[i].key, git.v[i].value);
 	it = cJSON_GetObjectItemCaseSensitive(body, "env");
 	if (it != NULL && !cJSON_IsNull(it)) {
 		if (!cJSON_IsObject(it)) {
@@ -449,9 +466,13 @@ api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
 		r = api_error(c, APIERR_BAD_TASKFILE, "%s: no tasks to run", name);
 		goto out;
 	}
+	/* In the container the task file's env overrides the git tree's. */
+	for (i = 0; i < tf->ntasks; i++)
+		jobenv_prepend(&tf->tasks[i], &git);
 	r = api_job_insert(a, c, body, tf, sel);
 out:
 	free(sel);
+	tf_env_free(&git);
 	tf_env_free(&env);
 	taskfile_free(tf);
 	cJSON_Delete(body);
@@ -471,6 +492,7 @@ api_job_cancel(struct api *a, struct MHD_Connection *c, int64_t id)
 	for (i = 0; i < n; i++)
 		sched_cancel_task(a->env.sched, running[i]);
 	free(running);
+	events_publish_job(a->env.store, id);
 	sched_wake(a->env.sched);
 	return (api_job_show(a, c, id, 200));
 }
@@ -489,6 +511,7 @@ api_job_retry(struct api *a, struct MHD_Connection *c, int64_t id)
 	if (r == 1)
 		return (api_error(c, APIERR_CONFLICT,
 		    "job %" PRId64 " has nothing to retry", id));
+	events_publish_job(a->env.store, id);
 	sched_wake(a->env.sched);
 	return (api_job_show(a, c, id, 200));
 }
@@ -605,6 +628,22 @@ api_task_log(struct api *a, struct MHD_Connection *c, int64_t job,
 	return (ret);
 }
 
+/* GET /v1/events: job and task state changes as Server-Sent Events. */
+static mhd_result
+api_events(struct api *a, struct MHD_Connection *c, const char *method)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	if (strcmp(method, "GET") != 0)
+		return (api_error(c, APIERR_METHOD, "use GET"));
+	if ((r = events_serve(c, &a->stopping, &cause)) == -1) {
+		r = api_error(c, APIERR_BAD_REQUEST, "%s", cause);
+		free(cause);
+	}
+	return ((mhd_result)r);
+}
+
 /* Route /v1/jobs/... : rest is what follows "/v1/jobs". */
 static mhd_result
 api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
@@ -652,6 +691,19 @@ api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
 	}
 	return (api_error(c, APIERR_NOT_FOUND, "no route %s %s/jobs%s", method,
 	    API_PREFIX, rest));
+}
+
+/* Artifacts, secrets and caches (wsapi.c). */
+static mhd_result
+api_route_ws(struct api *a, struct MHD_Connection *c, const char *method,
+    const char *rest, struct req *rq)
+{
+	struct wsapi_answer	 ans;
+
+	wsapi_handle(a->env.state_dir, a->env.store, method, rest,
+	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "project"),
+	    rq->body.data, rq->body.len, &ans);
+	return (api_send(c, ans.status, ans.type, ans.body, ans.len));
 }
 
 static mhd_result
@@ -749,8 +801,12 @@ api_handle(void *cls, struct MHD_Connection *c, const char *url,
 	rest = url + 3;
 	if (strcmp(rest, "/health") == 0)
 		r = api_health(a, c);
+	else if (strcmp(rest, "/events") == 0)
+		r = api_events(a, c, method);
 	else if (strncmp(rest, "/blobs/", 7) == 0)
 		r = api_route_blob(a, c, method, rest + 7, rq);
+	else if (wsapi_match(rest))
+		r = api_route_ws(a, c, method, rest, rq);
 	else if (strncmp(rest, "/jobs", 5) == 0 &&
 	    (rest[5] == '\0' || rest[5] == '/'))
 		r = api_route_jobs(a, c, method, rest + 5, rq);
@@ -825,6 +881,7 @@ api_stop(struct api *a)
 	if (a == NULL)
 		return;
 	atomic_store(&a->stopping, 1);
+	events_wake();
 	MHD_stop_daemon(a->mhd);
 	free(a);
 }

@@ -9,16 +9,23 @@
 #include <string.h>
 
 #include "daemon/blobstore.h"
+#include "daemon/events.h"
 #include "daemon/executor.h"
+#include "daemon/jobenv.h"
 #include "daemon/logstore.h"
 #include "daemon/podman.h"
 #include "daemon/recovery.h"
 #include "daemon/runner.h"
 #include "daemon/store.h"
+#include "daemon/workspace.h"
 #include "proto/api.h"
 #include "proto/log.h"
 #include "proto/tfjson.h"
 #include "proto/util.h"
+
+/* How long after timeout_in the daemon stops a container whose runner
+ * has not ended it (the runner's watchdog is the first line). */
+#define EXEC_TIMEOUT_GRACE_MS	30000
 
 /* State of one run, handed to the Podman and runner callbacks. */
 struct exec {
@@ -32,7 +39,11 @@ struct exec {
 	int			 timed_out;
 	int			 stopping;
 	int			 cur_step;	/* step running, -1 none */
+	int64_t			 step_t0;	/* monotonic ms the step began */
+	struct runner_parser	*parser;	/* while the container runs */
+	int64_t			 step_ts0;	/* runner clock at begin, -1 */
 	int			 log_failed;
+	struct workspace	*ws;		/* secrets, artifacts, caches */
 	int64_t			 raw_off;	/* container output bytes fed */
 	int64_t			 ckpt_ms;	/* last checkpoint, monotonic */
 };
@@ -71,7 +82,59 @@ exec_say(struct exec *e, const char *fmt, ...)
 static void
 exec_output(const char *s, size_t n, void *arg)
 {
+	struct exec	*e = arg;
+
+	if (e->ws != NULL)
+		workspace_output(e->ws, s, n);	/* masks secrets */
+	else
+		exec_log(e, s, n);
+}
+
+/* The workspace's ways into the log. */
+static void
+exec_ws_out(const char *s, size_t n, void *arg)
+{
 	exec_log(arg, s, n);
+}
+
+static void
+exec_ws_say(void *arg, const char *s)
+{
+	exec_say(arg, "%s", s);
+}
+
+/* Write a step marker line into the log (doc/log-format.md). */
+static void
+exec_marker(struct exec *e, int idx, int begin, int rc)
+{
+	cJSON	*o;
+	char	*json, *line, *cause = NULL;
+	int64_t	 now = now_mono_ms();
+
+	if ((o = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(o, "event", begin ? "begin" : "end") ==
+	    NULL ||
+	    cJSON_AddStringToObject(o, "step", e->task->steps[idx].name) ==
+	    NULL ||
+	    cJSON_AddNumberToObject(o, "index", idx) == NULL ||
+	    (!begin && (cJSON_AddNumberToObject(o, "exit_code", rc) == NULL ||
+	    cJSON_AddNumberToObject(o, "duration_ms",
+	    (double)(now - e->step_t0)) == NULL)) ||
+	    (json = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("out of memory");
+	cJSON_Delete(o);
+	if (begin)
+		e->step_t0 = now;
+	line = xasprintf("%s%s", API_STEP_MARKER, json);
+	cJSON_free(json);
+	if (logstore_mark(e->env->logs, e->task->job_id, e->task->id,
+	    e->task->attempt, line, &cause) == -1) {
+		if (!e->log_failed)
+			log_warnx("task %" PRId64 ": %s", e->task->id, cause);
+		e->log_failed = 1;
+		free(cause);
+	}
+	free(line);
 }
 
 static void
@@ -80,19 +143,31 @@ exec_step(int idx, int begin, int rc, void *arg)
 	struct exec	*e = arg;
 	char		*cause = NULL;
 	enum task_state	 st;
+	int64_t		 ts, dur = -1;
 
 	if (idx < 0 || (size_t)idx >= e->task->nsteps)
 		return;
+	ts = e->parser != NULL ? e->parser->ts_ms : -1;
 	if (begin) {
 		st = TASK_RUNNING;
 		rc = -1;
 		e->cur_step = idx;
+		e->step_ts0 = ts;
 	} else {
 		st = rc == 0 ? TASK_SUCCEEDED : TASK_FAILED;
 		e->cur_step = -1;
+		/* Markers arrive in bursts: the runner's clock says how long
+		 * the step took, not the times they reached us. */
+		if (ts >= 0 && e->step_ts0 >= 0 && ts >= e->step_ts0)
+			dur = ts - e->step_ts0;
+		if (dur >= 0)
+			e->step_t0 = now_mono_ms() - dur;
 	}
+	exec_marker(e, idx, begin, rc);
 	if (store_step_set_state(e->env->store, e->task->id, idx, st, rc,
-	    &cause) == -1) {
+	    &cause) == -1 || (dur >= 0 && store_step_set_times(e->env->store,
+	    e->task->id, idx, now_wall_ms() - dur, now_wall_ms(),
+	    &cause) == -1)) {
 		log_warnx("task %" PRId64 " step %d: %s", e->task->id, idx,
 		    cause);
 		free(cause);
@@ -135,10 +210,22 @@ exec_pull_line(const char *line, void *arg)
 	exec_say(arg, "%s", line);
 }
 
+/* Podman's create warnings; the one about limits names what was lost. */
 static void
 exec_warning(const char *w, void *arg)
 {
-	exec_say(arg, "podman: %s", w);
+	struct exec	*e = arg;
+
+	if (strcasestr(w, "limit") == NULL ||
+	    (e->spec.memory_mb <= 0 && e->spec.cpu <= 0)) {
+		exec_say(e, "podman: %s", w);
+		return;
+	}
+	if (e->spec.memory_mb > 0)
+		exec_say(e, "memory limit %" PRId64 " MiB not applied: %s",
+		    e->spec.memory_mb, w);
+	if (e->spec.cpu > 0)
+		exec_say(e, "cpu limit %g not applied: %s", e->spec.cpu, w);
 }
 
 /* The environment of the container: built-ins, then the task's, then -e. */
@@ -150,10 +237,7 @@ exec_env_list(struct exec *e, const char *workdir)
 	char		 buf[32], **list;
 	size_t		 i;
 
-	tf_env_set(&env, "CI", "true");
-	tf_env_set(&env, "CIRRUS_CI", "true");
-	tf_env_set(&env, "CIRRUS_ENVIRONMENT", "stratus");
-	tf_env_set(&env, "CIRRUS_OS", "linux");
+	jobenv_builtins(&env);
 	tf_env_set(&env, "CIRRUS_WORKING_DIR", workdir);
 	tf_env_set(&env, "CIRRUS_TASK_NAME", e->task->name);
 	snprintf(buf, sizeof buf, "%" PRId64, e->task->id);
@@ -210,6 +294,8 @@ exec_image(struct exec *e, struct podman *pm, char **cause)
 	int	 exists;
 	char	*why = NULL;
 
+	if (workspace_image(e->ws, pm, cause) == -1)
+		return (-1);
 	if (podman_image_exists(pm, e->spec.image, &exists, cause) == -1)
 		return (-1);
 	if (exists)
@@ -259,6 +345,8 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	labels[1] = xasprintf("stratus.task=%" PRId64, e->task->id);
 	labels[2] = xasprintf("stratus.attempt=%d", e->task->attempt);
 	envl = exec_env_list(e, workdir);
+	if (workspace_env(e->ws, envl, cause) == -1)
+		goto out;
 
 	memset(&ps, 0, sizeof ps);
 	ps.image = e->spec.image;
@@ -299,7 +387,11 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 		    bloblen, cause) == -1)
 			goto remove;
 	}
+	if (workspace_before(e->ws, pm, id, workdir, cause) == -1)
+		goto remove;
 	runner_parser_init(&parser, nonce, exec_output, exec_step, e);
+	e->parser = &parser;
+	e->step_ts0 = -1;
 	/* Where a re-adopting stratusd picks up if this one dies. */
 	if (store_task_set_progress(e->env->store, e->task->id, nonce, 0,
 	    logstore_length(e->env->logs, e->task->job_id, e->task->id,
@@ -309,9 +401,16 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	    exec_poll, e->env->stop_timeout_s, &parser, exit_code,
 	    cause) == -1) {
 		runner_parser_flush(&parser);
+		e->parser = NULL;
 		goto remove;
 	}
 	runner_parser_flush(&parser);
+	e->parser = NULL;
+	/* The runner enforces timeout_in itself (then runs on_timeout). */
+	if (parser.timed_out)
+		e->timed_out = 1;
+	workspace_after(e->ws, pm, id, workdir, *exit_code == 0 &&
+	    !e->timed_out);
 	r = 0;
 remove:
 	if (podman_container_remove(pm, id, &why) == -1) {
@@ -374,6 +473,7 @@ executor_finish(const struct exec_env *env, const struct store_task *task,
 		log_warnx("task %" PRId64 ": %s", task->id, cause);
 		free(cause);
 	}
+	events_publish_job(env->store, task->job_id);
 	log_info("task %" PRId64 " (%s) %s%s%s", task->id, task->name,
 	    state_name(st), reason != NULL ? ": " : "",
 	    reason != NULL ? reason : "");
@@ -415,6 +515,7 @@ executor_run(const struct exec_env *env, int64_t task_id,
 		goto out;
 	}
 	logstore_begin(env->logs, e.task->job_id, e.task->id, e.task->attempt);
+	events_publish_job(env->store, e.task->job_id);
 	if ((json = cJSON_Parse(e.task->spec)) == NULL ||
 	    tfjson_task_parse(json, &e.spec, &cause) == -1) {
 		reason = xasprintf("stored task is unreadable: %s",
@@ -422,13 +523,18 @@ executor_run(const struct exec_env *env, int64_t task_id,
 		goto done;
 	}
 	e.have_spec = 1;
-	if (e.spec.image == NULL) {
+	e.ws = workspace_new(env, e.job, e.task, &e.spec, exec_ws_out,
+	    exec_ws_say, &e);
+	if (e.spec.image == NULL && e.spec.dockerfile == NULL) {
 		reason = xasprintf("task '%s' has no container image",
 		    e.task->name);
 		goto done;
 	}
+	/* A backstop: the runner ends the steps at timeout_in itself and
+	 * then runs the on_timeout steps. */
 	e.deadline = now_mono_ms() + (e.spec.timeout_s > 0 ?
-	    e.spec.timeout_s : TF_DEFAULT_TIMEOUT_S) * 1000;
+	    e.spec.timeout_s : TF_DEFAULT_TIMEOUT_S) * 1000 +
+	    EXEC_TIMEOUT_GRACE_MS;
 	if (podman_open(env->podman_url, &pm, &cause) == -1 ||
 	    exec_image(&e, pm, &cause) == -1 ||
 	    exec_container(&e, pm, &exit_code, &cause) == -1) {
@@ -452,6 +558,7 @@ executor_run(const struct exec_env *env, int64_t task_id,
 		reason = xasprintf("timed out after %" PRId64 "s",
 		    e.spec.timeout_s > 0 ? e.spec.timeout_s :
 		    (int64_t)TF_DEFAULT_TIMEOUT_S);
+		exit_code = -1;		/* the reason says it, not 124 */
 	} else if (exit_code == 0)
 		st = TASK_SUCCEEDED;
 	else {
@@ -461,6 +568,8 @@ executor_run(const struct exec_env *env, int64_t task_id,
 			    e.task->steps[e.cur_step].name);
 	}
 done:
+	workspace_free(e.ws);
+	e.ws = NULL;
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || e.timed_out)
 		exec_say(&e, "%s", reason != NULL ? reason : state_name(st));
 	exec_finish(&e, st, exit_code, reason);

@@ -1,6 +1,7 @@
 /* runner.c -- generates the in-container step runner and parses its markers. */
 #include <sys/random.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,8 @@ runner_condition(enum tf_when when)
 	case WHEN_ON_FAILURE:
 		return ("[ \"$__st\" -ne 0 ]");
 	case WHEN_ALWAYS:
+	case WHEN_ON_TIMEOUT:	/* only ever emitted in the timeout branch */
 		return ("true");
-	case WHEN_ON_TIMEOUT:
-		return ("false");	/* run by the daemon after a timeout */
 	case WHEN_ON_SUCCESS:
 	default:
 		return ("[ \"$__st\" -eq 0 ]");
@@ -43,14 +43,13 @@ runner_condition(enum tf_when when)
 
 /* Append the shell code of one step to b. */
 static void
-runner_step(struct buf *b, const struct tf_step *s, int idx,
-    const char *nonce)
+runner_step(struct buf *b, const struct tf_step *s, int idx)
 {
 	char	*q = NULL, *p = NULL;
 	size_t	 i;
 
 	buf_printf(b, "if %s; then\n__load_env\n", runner_condition(s->when));
-	buf_printf(b, "printf '\\036stratus:%s:b:%d\\n'\n", nonce, idx);
+	buf_printf(b, "echo %d > \"$__d/cur\"; __mark b %d\n", idx, idx);
 	switch (s->kind) {
 	case STEP_SCRIPT:
 		q = shell_quote(s->script != NULL ? s->script : "");
@@ -91,35 +90,103 @@ runner_step(struct buf *b, const struct tf_step *s, int idx,
 		buf_addstr(b, "__rc=0\n");
 		break;
 	}
-	buf_printf(b, "printf '\\036stratus:%s:e:%d:%%d\\n' \"$__rc\"\n",
-	    nonce, idx);
+	buf_printf(b, "__mark e %d \"$__rc\"; rm -f \"$__d/cur\"\n", idx);
 	buf_addstr(b, "[ \"$__rc\" -eq 0 ] || { [ \"$__st\" -ne 0 ] || "
 	    "__st=$__rc; }\nfi\n");
 	free(q);
 	free(p);
 }
 
+/*
+ * The prologue: state directory, shell, CIRRUS_ENV, a millisecond clock
+ * (/proc/uptime needs no fork; busybox date has no %N), marker printing,
+ * and __killtree, which stops a process and its descendants found through
+ * /proc (outside a container, where kill -1 would reach everything).
+ */
+static const char runner_prologue[] =
+    "__st=0; __bg=\n"
+    "__d=/tmp/.stratus.$$; rm -rf \"$__d\"; mkdir -p \"$__d\" || exit 125\n"
+    "__sh=/bin/sh; [ -x /bin/bash ] && __sh=/bin/bash\n"
+    "export CIRRUS_ENV=\"$__d/env\"\n"
+    ": > \"$CIRRUS_ENV\"\n"
+    "if [ -r /proc/uptime ]; then\n"
+    "\t__ts() { read -r __t __x < /proc/uptime; "
+    "__t=${__t%%.*}${__t#*.}0; }\n"
+    "else\n"
+    "\t__ts() { __t=$(date +%%s)000; }\n"
+    "fi\n"
+    "__mark() {\n"
+    "\t__ts\n"
+    "\tif [ \"$1\" = e ]; then\n"
+    "\t\tprintf '\\036stratus:%s:e:%%d:%%d:%%s\\n' \"$2\" \"$3\" \"$__t\"\n"
+    "\telif [ \"$1\" = t ]; then\n"
+    "\t\tprintf '\\036stratus:%s:t:%%s\\n' \"$__t\"\n"
+    "\telse\n"
+    "\t\tprintf '\\036stratus:%s:b:%%d:%%s\\n' \"$2\" \"$__t\"\n"
+    "\tfi\n"
+    "}\n"
+    "__load_env() {\n"
+    "\t[ -s \"$CIRRUS_ENV\" ] || return 0\n"
+    "\twhile IFS= read -r __l || [ -n \"$__l\" ]; do\n"
+    "\t\tcase $__l in *=*) export \"$__l\" ;; esac\n"
+    "\tdone < \"$CIRRUS_ENV\"\n"
+    "}\n"
+    "__killtree() {\n"
+    "\t__todo=$1; __all=\n"
+    "\twhile [ -n \"$__todo\" ]; do\n"
+    "\t\tkill -STOP $__todo 2>/dev/null; __next=\n"
+    "\t\tfor __f in /proc/[0-9]*/stat; do\n"
+    "\t\t\tread -r __l 2>/dev/null < \"$__f\" || continue\n"
+    "\t\t\t__l=${__l##*) }; __l=${__l#* }\n"
+    "\t\t\tcase \" $__todo \" in *\" ${__l%%%% *} \"*)\n"
+    "\t\t\t\t__p=${__f#/proc/}; __next=\"$__next ${__p%%/stat}\" ;;\n"
+    "\t\t\tesac\n"
+    "\t\tdone\n"
+    "\t\t__all=\"$__all $__todo\"; __todo=${__next# }\n"
+    "\tdone\n"
+    "\tkill -KILL $__all 2>/dev/null\n"
+    "}\n";
+
 char *
 runner_script(const struct tf_task *t, const char *nonce)
 {
 	struct buf	 b;
 	size_t		 i;
+	int64_t		 timeout;
 
+	timeout = t->timeout_s > 0 ? t->timeout_s : TF_DEFAULT_TIMEOUT_S;
 	buf_init(&b, 0);
-	buf_addstr(&b,
-	    "__st=0; __bg=\n"
-	    "__sh=/bin/sh; [ -x /bin/bash ] && __sh=/bin/bash\n"
-	    "export CIRRUS_ENV=" RUNNER_ENV_FILE "\n"
-	    ": > \"$CIRRUS_ENV\" 2>/dev/null\n"
-	    "__load_env() {\n"
-	    "\t[ -s \"$CIRRUS_ENV\" ] || return 0\n"
-	    "\twhile IFS= read -r __l || [ -n \"$__l\" ]; do\n"
-	    "\t\tcase $__l in *=*) export \"$__l\" ;; esac\n"
-	    "\tdone < \"$CIRRUS_ENV\"\n"
-	    "}\n");
-	for (i = 0; i < t->nsteps; i++)
-		runner_step(&b, &t->steps[i], (int)i, nonce);
+	buf_printf(&b, runner_prologue, nonce, nonce, nonce);
+	/* The steps run in a child so that a watchdog can end them and the
+	 * on_timeout steps still run afterwards. */
+	buf_addstr(&b, "__run() {\n");
+	for (i = 0; i < t->nsteps; i++) {
+		if (t->steps[i].when != WHEN_ON_TIMEOUT)
+			runner_step(&b, &t->steps[i], (int)i);
+	}
 	buf_addstr(&b, "[ -z \"$__bg\" ] || kill $__bg 2>/dev/null\n"
+	    "exit $__st\n}\n");
+	buf_printf(&b, "__run & __main=$!\n"
+	    "( sleep %" PRId64 " & __s=$!\n"
+	    "  trap 'kill $__s 2>/dev/null; exit 0' TERM\n"
+	    "  wait $__s || exit 0\n"
+	    "  : > \"$__d/timedout\"\n"
+	    "  if [ $$ -eq 1 ]; then kill -9 -1; "
+	    "else __killtree $__main; fi ) &\n"
+	    "__wd=$!\n"
+	    "wait $__main 2>/dev/null; __st=$?\n"
+	    "kill $__wd 2>/dev/null; wait $__wd 2>/dev/null\n"
+	    "if [ -e \"$__d/timedout\" ]; then\n"
+	    "__c=$(cat \"$__d/cur\" 2>/dev/null)\n"
+	    "[ -z \"$__c\" ] || __mark e \"$__c\" 124\n"
+	    "__mark t\n"
+	    "__st=124\n", timeout);
+	for (i = 0; i < t->nsteps; i++) {
+		if (t->steps[i].when == WHEN_ON_TIMEOUT)
+			runner_step(&b, &t->steps[i], (int)i);
+	}
+	buf_addstr(&b, "__st=124\nfi\n"
+	    "rm -rf \"$__d\"\n"
 	    "exit $__st\n");
 	return (buf_steal(&b, NULL));
 }
@@ -132,6 +199,7 @@ runner_parser_init(struct runner_parser *p, const char *nonce,
 	p->prefixlen = (size_t)snprintf(p->prefix, sizeof p->prefix,
 	    "\036stratus:%s:", nonce);
 	p->at_bol = 1;
+	p->ts_ms = -1;
 	p->out = out;
 	p->step = step;
 	p->arg = arg;
@@ -152,23 +220,34 @@ static void
 runner_pending_done(struct runner_parser *p)
 {
 	char	*s, *end;
-	long	 idx, rc = 0;
-	int	 begin;
+	long	 idx = -1, rc = 0;
+	long long ts = -1;
+	char	 kind;
 
 	p->pending[p->npending] = '\0';
 	s = p->pending + p->prefixlen;
 	if (p->npending < p->prefixlen ||
 	    memcmp(p->pending, p->prefix, p->prefixlen) != 0 ||
-	    (s[0] != 'b' && s[0] != 'e') || s[1] != ':')
+	    (s[0] != 'b' && s[0] != 'e' && s[0] != 't') || s[1] != ':')
 		goto output;
-	begin = s[0] == 'b';
-	idx = strtol(s + 2, &end, 10);
-	if (end == s + 2 || idx < 0)
-		goto output;
-	if (!begin) {
+	kind = s[0];
+	end = s + 1;
+	if (kind != 't') {
+		idx = strtol(s + 2, &end, 10);
+		if (end == s + 2 || idx < 0)
+			goto output;
+	}
+	if (kind == 'e') {
 		if (*end != ':')
 			goto output;
 		rc = strtol(end + 1, &end, 10);
+	}
+	/* An optional timestamp in ms of the runner's clock. */
+	if (*end == ':') {
+		s = end + 1;
+		ts = strtoll(s, &end, 10);
+		if (end == s || ts < 0)
+			goto output;
 	}
 	if (*end != '\n')
 		goto output;
@@ -176,7 +255,11 @@ runner_pending_done(struct runner_parser *p)
 	if (!p->at_bol)
 		runner_emit(p, "\n", 1);
 	p->npending = 0;
-	p->step((int)idx, begin, (int)rc, p->arg);
+	p->ts_ms = ts;
+	if (kind == 't')
+		p->timed_out = 1;
+	else
+		p->step((int)idx, kind == 'b', (int)rc, p->arg);
 	return;
 output:
 	runner_emit(p, p->pending, p->npending);

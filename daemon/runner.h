@@ -4,18 +4,26 @@
 #define DAEMON_RUNNER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "proto/taskfile.h"
 
 /*
  * Steps report progress on stdout as marker lines
- * "\036stratus:NONCE:b:IDX" (begin) and "\036stratus:NONCE:e:IDX:RC" (end);
- * the nonce is random per run so a task's own output cannot forge them.
+ * "\036stratus:NONCE:b:IDX:MS" (begin) and "\036stratus:NONCE:e:IDX:RC:MS"
+ * (end), and a timeout as "\036stratus:NONCE:t:MS"; MS is a millisecond
+ * clock of the runner's (only differences mean anything) and may be absent.
+ * The nonce is random per run so a task's own output cannot forge them.
  */
 #define RUNNER_NONCE_LEN	16
-#define RUNNER_ENV_FILE		"/tmp/.stratus-env"
 
-/* Return the /bin/sh program that runs t's steps; caller frees. */
+/*
+ * Return the /bin/sh program that runs t's steps; caller frees.  It
+ * enforces t's timeout itself: a watchdog ends the steps (every process
+ * but itself when it is the container's PID 1), then the on_timeout steps
+ * run and it exits 124.  CIRRUS_ENV is a file in a private directory under
+ * /tmp, removed at the end.
+ */
 char	*runner_script(const struct tf_task *t, const char *nonce);
 /* Fill nonce (RUNNER_NONCE_LEN + 1 bytes) with random hex. */
 void	 runner_nonce(char *nonce);
@@ -29,6 +37,8 @@ struct runner_parser {
 	char		 pending[128];	/* a possible marker line */
 	size_t		 npending;
 	int		 at_bol;	/* last output byte was '\n' (or none) */
+	int64_t		 ts_ms;		/* clock of the last marker, -1: none */
+	int		 timed_out;	/* the runner reported a timeout */
 	runner_output_cb out;
 	runner_step_cb	 step;
 	void		*arg;
@@ -36,7 +46,8 @@ struct runner_parser {
 
 void	runner_parser_init(struct runner_parser *, const char *nonce,
 	    runner_output_cb, runner_step_cb, void *);
-/* Feed container output (stream 1 stdout, 2 stderr). */
+/* Feed container output (stream 1 stdout, 2 stderr); step is called for
+ * each begin/end marker with ts_ms already set. */
 void	runner_parser_feed(struct runner_parser *, int stream, const char *,
 	    size_t);
 /* Pass on anything held back; call once the stream has ended. */

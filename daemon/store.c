@@ -81,6 +81,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE settings ("
 	" key TEXT PRIMARY KEY,"
 	" value TEXT NOT NULL);",
+	/* 3: the directory a project was named after (disambiguation). */
+	"ALTER TABLE projects ADD COLUMN path TEXT;",
 };
 
 /*

@@ -179,6 +179,13 @@ int	store_project_list(struct store *, struct store_project **, size_t *,
 void	store_projects_free(struct store_project *, size_t);
 int	store_project_set(struct store *, const char *name, int max_running,
 	    int paused, char **cause);
+/*
+ * The project for a job from directory path, named name by default: name,
+ * or name-XXXXXXXX (from a hash of path) when a project called name
+ * belongs to another path.  Records the path; *out is the caller's.
+ */
+int	store_project_resolve(struct store *, const char *name,
+	    const char *path, char **out, char **cause);
 /* Pause (1) or resume (0) the whole queue; *paused reads it. */
 int	store_queue_set_paused(struct store *, int paused, char **cause);
 int	store_queue_paused(struct store *, int *paused, char **cause);

@@ -13,6 +13,10 @@
 struct seen {
 	struct buf	 out;
 	char		 steps[256];
+	int64_t		 ts[16];	/* marker clocks, in order */
+	size_t		 nts;
+	int		 timed_out;
+	struct runner_parser *p;
 };
 
 static void
@@ -31,6 +35,8 @@ seen_step(int idx, int begin, int rc, void *arg)
 
 	snprintf(sn->steps + len, sizeof sn->steps - len, "%c%d:%d ",
 	    begin ? 'b' : 'e', idx, rc);
+	if (sn->p != NULL && sn->nts < 16)
+		sn->ts[sn->nts++] = sn->p->ts_ms;
 }
 
 Test(runner, parser_markers_split_anywhere)
@@ -96,9 +102,12 @@ run_script(const struct tf_task *t, struct seen *sn)
 	}
 	close(fds[1]);
 	runner_parser_init(&p, nonce, seen_out, seen_step, sn);
+	sn->p = &p;
 	while ((n = read(fds[0], chunk, sizeof chunk)) > 0)	/* small reads split markers */
 		runner_parser_feed(&p, 1, chunk, (size_t)n);
 	runner_parser_flush(&p);
+	sn->p = NULL;
+	sn->timed_out = p.timed_out;
 	close(fds[0]);
 	cr_assert(waitpid(pid, &status, 0) == pid);
 	free(script);
@@ -147,5 +156,116 @@ Test(runner, cirrus_env_reaches_later_steps)
 	buf_init(&sn.out, 0);
 	cr_assert_eq(run_script(&t, &sn), 0);
 	cr_assert_str_eq(sn.out.data, "hello world\n");
+	buf_free(&sn.out);
+}
+
+Test(runner, parser_reads_timestamps_and_timeout)
+{
+	struct runner_parser	 p;
+	struct seen		 sn;
+	const char		*in = "\036stratus:abcd:b:2:1500\n"
+	    "\036stratus:abcd:e:2:0:1750\n\036stratus:abcd:t:1800\n";
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	runner_parser_init(&p, "abcd", seen_out, seen_step, &sn);
+	cr_assert_eq(p.ts_ms, -1);
+	runner_parser_feed(&p, 1, in, strlen(in));
+	runner_parser_flush(&p);
+	cr_assert_str_eq(sn.steps, "b2:0 e2:0 ");
+	cr_assert_eq(p.ts_ms, 1800);
+	cr_assert(p.timed_out);
+	cr_assert_eq(sn.out.len, 0);
+	buf_free(&sn.out);
+}
+
+Test(runner, markers_carry_a_clock)
+{
+	struct tf_step	 steps[1] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .script = "sleep 0.3" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 1 };
+	struct seen	 sn;
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 0);
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 ");
+	cr_assert_geq(sn.ts[1] - sn.ts[0], 250, "step took %lld ms",
+	    (long long)(sn.ts[1] - sn.ts[0]));
+	cr_assert_lt(sn.ts[1] - sn.ts[0], 2000);
+	buf_free(&sn.out);
+}
+
+Test(runner, timeout_ends_steps_and_runs_on_timeout)
+{
+	struct tf_step	 steps[4] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .script = "echo start" },
+		{ .name = "b", .kind = STEP_SCRIPT,
+		  .script = "sleep 30\necho not reached" },
+		{ .name = "c", .kind = STEP_SCRIPT, .when = WHEN_ON_TIMEOUT,
+		  .script = "echo timed-out-step" },
+		{ .name = "d", .kind = STEP_SCRIPT, .when = WHEN_ON_FAILURE,
+		  .script = "echo not on failure" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 4,
+	    .timeout_s = 1 };
+	struct seen	 sn;
+	int64_t		 t0 = now_mono_ms();
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 124);
+	cr_assert_lt(now_mono_ms() - t0, 5000);
+	cr_assert_str_eq(sn.out.data, "start\ntimed-out-step\n");
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:124 b2:0 e2:0 ");
+	cr_assert(sn.timed_out);
+	buf_free(&sn.out);
+}
+
+Test(runner, on_timeout_steps_do_not_run_otherwise)
+{
+	struct tf_step	 steps[2] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .script = "echo fine" },
+		{ .name = "c", .kind = STEP_SCRIPT, .when = WHEN_ON_TIMEOUT,
+		  .script = "echo timed-out-step" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 2,
+	    .timeout_s = 30 };
+	struct seen	 sn;
+	int64_t		 t0 = now_mono_ms();
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 0);
+	cr_assert_lt(now_mono_ms() - t0, 3000, "the watchdog held the runner");
+	cr_assert_str_eq(sn.out.data, "fine\n");
+	cr_assert(!sn.timed_out);
+	buf_free(&sn.out);
+}
+
+Test(runner, background_script_runs_beside_later_steps)
+{
+	struct tf_step	 steps[2] = {
+		{ .name = "bg", .kind = STEP_BACKGROUND,
+		  .script = "while :; do echo tick >> bg.out; sleep 0.2; done" },
+		{ .name = "a", .kind = STEP_SCRIPT,
+		  .script = "i=0; while [ ! -s bg.out ] && [ $i -lt 50 ]; do "
+		  "sleep 0.1; i=$((i+1)); done; cat bg.out | head -1" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 2 };
+	struct seen	 sn;
+	char		 dir[] = "/tmp/test_runner.XXXXXX", cwd[4096];
+
+	cr_assert(getcwd(cwd, sizeof cwd) != NULL);
+	cr_assert(mkdtemp(dir) != NULL);
+	cr_assert(chdir(dir) == 0);
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 0);
+	cr_assert_str_eq(sn.out.data, "tick\n");
+	unlink("bg.out");
+	cr_assert(chdir(cwd) == 0);
+	rmdir(dir);
 	buf_free(&sn.out);
 }

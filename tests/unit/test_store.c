@@ -318,7 +318,7 @@ Test(store, database_is_in_wal_mode_at_current_version)
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
 	    NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(s, 0), 2);
+	cr_assert_eq(sqlite3_column_int(s, 0), 3);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
@@ -579,6 +579,21 @@ Test(store, step_set_state_stamps_times)
 	cr_assert_eq(store_step_set_state(st, ids[T_BUILD], 7, TASK_RUNNING,
 	    -1, &cause), -1);
 	free(cause);
+}
+
+Test(store, step_set_times_overrides_the_stamps)
+{
+	struct store_task	*t;
+	int64_t			 ids[3];
+	char			*cause = NULL;
+
+	insert_job("proj", 0, 0, ids);
+	cr_assert_eq(store_step_set_times(st, ids[T_BUILD], 1, 1000, 3500,
+	    &cause), 0, "%s", cause);
+	t = get_task(ids[T_BUILD]);
+	cr_assert_eq(t->steps[1].started_ms, 1000);
+	cr_assert_eq(t->steps[1].finished_ms, 3500);
+	store_task_free(t);
 }
 
 Test(store, container_and_log_len_are_recorded)
