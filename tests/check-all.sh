@@ -67,5 +67,16 @@ run_suite() {	# $1 build dir name, rest: configure flags
 
 run_suite build
 run_suite build-san --enable-sanitizers
+
+# The tarball builds, installs (programs, units, man pages, completion) and
+# passes its unit tests: about 30 s.
+echo "=== make distcheck"
+if as_user bash -c "cd '$work/build' && make -s distcheck" >"$work/distcheck.log" 2>&1; then
+	echo "distcheck: 1 passed, 0 failed"
+	passed=$((passed + 1))
+else
+	tail -40 "$work/distcheck.log"
+	failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
