@@ -237,6 +237,27 @@ cmd_load_taskfile(const char *file, const struct tf_env *env, char **textp,
 	return (tf);
 }
 
+/* Take one -e KEY=VALUE; -1 after a usage message. */
+static int
+cmd_submit_setenv(struct cmd_submit_opts *o, const char *name,
+    const char *kv)
+{
+	const char	*eq;
+	char		*key;
+
+	if ((eq = strchr(kv, '=')) == NULL || eq == kv) {
+		cmd_usage(name, "-e wants KEY=VALUE, not '%s'", kv);
+		return (-1);
+	}
+	key = xstrndup(kv, (size_t)(eq - kv));
+	cJSON_DeleteItemFromObjectCaseSensitive(o->env, key);
+	if (cJSON_AddStringToObject(o->env, key, eq + 1) == NULL)
+		fatalx("out of memory");
+	tf_env_set(&o->tfenv, key, eq + 1);
+	free(key);
+	return (0);
+}
+
 /* Parse run/submit options; returns -1 after a usage message. */
 static int
 cmd_submit_parse(const char *name, int argc, char **argv,
@@ -255,7 +276,7 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		{ NULL, 0, NULL, 0 }
 	};
 	enum display_mode		 mode;
-	char				*eq, *key;
+	char				*key;
 	int				 ch, i;
 
 	memset(o, 0, sizeof *o);
@@ -271,18 +292,8 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 			o->file = optarg;
 			break;
 		case 'e':
-			if ((eq = strchr(optarg, '=')) == NULL ||
-			    eq == optarg) {
-				cmd_usage(name, "-e wants KEY=VALUE, not '%s'",
-				    optarg);
+			if (cmd_submit_setenv(o, name, optarg) == -1)
 				return (-1);
-			}
-			key = xstrndup(optarg, (size_t)(eq - optarg));
-			cJSON_DeleteItemFromObjectCaseSensitive(o->env, key);
-			if (cJSON_AddStringToObject(o->env, key, eq + 1) == NULL)
-				fatalx("out of memory");
-			tf_env_set(&o->tfenv, key, eq + 1);
-			free(key);
 			break;
 		case 'D':
 			o->dirty = 1;
