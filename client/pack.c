@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client/ignore.h"
 #include "client/pack.h"
 #include "proto/util.h"
 
@@ -69,8 +70,8 @@ pack_cmp(const void *a, const void *b)
 
 /* Collect the entries below root/rel (rel "" is the root itself). */
 static int
-pack_walk(const char *root, const char *rel, int depth, struct pack_list *l,
-    char **cause)
+pack_walk(const char *root, const char *rel, int depth, struct ignore *ig,
+    struct pack_list *l, char **cause)
 {
 	DIR		*d = NULL;
 	struct dirent	*de;
@@ -84,6 +85,8 @@ pack_walk(const char *root, const char *rel, int depth, struct pack_list *l,
 		return (-1);
 	}
 	dirpath = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	if (ignore_load_dir(ig, root, rel, cause) != 0)
+		goto out;
 	if ((d = opendir(dirpath)) == NULL) {
 		*cause = xasprintf("%s: %s", dirpath, strerror(errno));
 		goto out;
@@ -113,9 +116,11 @@ pack_walk(const char *root, const char *rel, int depth, struct pack_list *l,
 			*cause = xasprintf("%s: %s", full, strerror(errno));
 			goto out;
 		}
+		if (ignore_match(ig, child, S_ISDIR(st.st_mode)))
+			continue;
 		if (S_ISDIR(st.st_mode)) {
 			pack_list_add(l, child);
-			if (pack_walk(root, child, depth + 1, l, cause) != 0)
+			if (pack_walk(root, child, depth + 1, ig, l, cause) != 0)
 				goto out;
 		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
 			pack_list_add(l, child);
@@ -262,6 +267,7 @@ int
 pack_dir(const char *dir, struct pack *p, char **cause)
 {
 	struct pack_list	 l = { NULL, 0, 0 };
+	struct ignore		*ig;
 	struct pack_sink	 sink;
 	struct archive		*a = NULL;
 	struct archive_entry	*e = NULL;
@@ -275,8 +281,12 @@ pack_dir(const char *dir, struct pack *p, char **cause)
 	sink.fd = -1;
 	sha256_init(&sink.sha);
 
-	if (pack_walk(dir, "", 0, &l, cause) != 0)
+	ig = ignore_new();
+	if (pack_walk(dir, "", 0, ig, &l, cause) != 0) {
+		ignore_free(ig);
 		goto out;
+	}
+	ignore_free(ig);
 	qsort(l.v, l.n, sizeof *l.v, pack_cmp);
 
 	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')

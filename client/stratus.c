@@ -39,7 +39,8 @@ static int
 takes_arg(const char *opt)
 {
 	static const char	*opts[] = {
-		"-f", "-e", "--file", "--env", "--project", "--state",
+		"-f", "-e", "--file", "--env", "--env-file", "--project",
+		"--state",
 		"--limit", "-p", "-s", "-n", NULL
 	};
 	int			 i;

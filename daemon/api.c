@@ -20,6 +20,7 @@
 #include "daemon/jobenv.h"
 #include "daemon/jobjson.h"
 #include "daemon/logstore.h"
+#include "daemon/queueapi.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
 #include "daemon/wsapi.h"
@@ -262,6 +263,7 @@ api_job_insert(struct api *a, struct MHD_Connection *c, cJSON *body,
 	const char	      ***names, ***kinds;
 	size_t			**deps, i, k, d, n = 0, *map;
 	char			**specs, *cause = NULL, *envtext = NULL;
+	char			*project = NULL;
 	cJSON			*it, *spec;
 	int64_t			 id;
 	mhd_result		 r;
@@ -309,9 +311,11 @@ api_job_insert(struct api *a, struct MHD_Connection *c, cJSON *body,
 		x->deps = deps[i];
 	}
 	memset(&nj, 0, sizeof nj);
-	it = cJSON_GetObjectItemCaseSensitive(body, "project");
-	nj.project = cJSON_IsString(it) && *it->valuestring != '\0' ?
-	    it->valuestring : "default";
+	if (queueapi_job_project(a->env.store, body, &project, &cause) == -1) {
+		r = api_store_error(c, cause);
+		goto out;
+	}
+	nj.project = project;
 	it = cJSON_GetObjectItemCaseSensitive(body, "taskfile_name");
 	nj.taskfile_name = cJSON_IsString(it) ? it->valuestring : ".cirrus.yml";
 	it = cJSON_GetObjectItemCaseSensitive(body, "blob");
@@ -335,6 +339,8 @@ api_job_insert(struct api *a, struct MHD_Connection *c, cJSON *body,
 		sched_wake(a->env.sched);
 		r = api_job_show(a, c, id, 201);
 	}
+out:
+	free(project);
 	for (i = 0; i < tf->ntasks; i++) {
 		cJSON_free(specs[i]);
 		free(names[i]);
@@ -706,6 +712,19 @@ api_route_ws(struct api *a, struct MHD_Connection *c, const char *method,
 	return (api_send(c, ans.status, ans.type, ans.body, ans.len));
 }
 
+/* Projects, queue pause and gc (queueapi.c). */
+static mhd_result
+api_route_queue(struct api *a, struct MHD_Connection *c, const char *method,
+    const char *rest, struct req *rq)
+{
+	cJSON	*o = NULL;
+	int	 status;
+
+	status = queueapi_handle(&a->env, method, rest, rq->body.data,
+	    rq->body.len, &o);
+	return (api_json(c, status, o));
+}
+
 static mhd_result
 api_route_blob(struct api *a, struct MHD_Connection *c, const char *method,
     const char *sha, struct req *rq)
@@ -807,6 +826,8 @@ api_handle(void *cls, struct MHD_Connection *c, const char *url,
 		r = api_route_blob(a, c, method, rest + 7, rq);
 	else if (wsapi_match(rest))
 		r = api_route_ws(a, c, method, rest, rq);
+	else if (queueapi_match(rest))
+		r = api_route_queue(a, c, method, rest, rq);
 	else if (strncmp(rest, "/jobs", 5) == 0 &&
 	    (rest[5] == '\0' || rest[5] == '/'))
 		r = api_route_jobs(a, c, method, rest + 5, rq);

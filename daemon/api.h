@@ -13,6 +13,8 @@ struct api_env {
 	struct logstore		*logs;
 	struct blobstore	*blobs;
 	struct sched		*sched;
+	const char		*state_dir;	/* artifacts, caches, secrets */
+	int			 keep;		/* finished jobs per project */
 };
 
 /* Serve the API on the listening socket fd (taken over).  0, or -1 with

@@ -20,6 +20,8 @@ struct exec_env {
 	const char		*podman_url;
 	const char		*netns;		/* NULL: Podman's default */
 	int			 stop_timeout_s;
+	const char		*state_dir;	/* artifacts, caches, secrets */
+	int			 keep;		/* retention (gc.h); 0: none */
 };
 
 /* Set by others to stop a running task; read by the executor. */

@@ -811,6 +811,115 @@ out:
 }
 
 /* Path "/containers/{id}{suffix}", escaped; caller frees. */
+/* GET archive: the tar of path, up to max bytes; 404 sets *missing. */
+int
+podman_container_get_archive(struct podman *p, const char *id,
+    const char *path, size_t max, void **tar, size_t *len, int *missing,
+    char **cause)
+{
+	struct reply	 r;
+	char		*eid, *epath, *url, *what, sid[PODMAN_SID];
+	int		 ret = -1;
+
+	*tar = NULL;
+	*len = 0;
+	*missing = 0;
+	eid = podman_escape(id, NULL);
+	epath = podman_escape(path, "/");
+	url = xasprintf("/containers/%s/archive?path=%s", eid, epath);
+	what = xasprintf("copy from %s:%s", podman_short(id, sid, sizeof sid),
+	    path);
+	podman_reply_init(&r, max);
+	if (podman_call(p, "GET", url, NULL, NULL, 0, 0, &r, what,
+	    cause) != 0)
+		goto out;
+	if (r.status == 404) {
+		*missing = 1;
+		ret = 0;
+		goto out;
+	}
+	if (r.status != 200) {
+		*cause = podman_status_cause(what, r.status, &r.body);
+		goto out;
+	}
+	*tar = buf_steal(&r.body, len);
+	ret = 0;
+out:
+	buf_free(&r.body);
+	free(what);
+	free(url);
+	free(epath);
+	free(eid);
+	return (ret);
+}
+
+/* POST /build with the context tar; output lines go to cb. */
+int
+podman_image_build(struct podman *p, const char *dockerfile,
+    const char *tag, const char *const *buildargs, const void *tar,
+    size_t len, void (*cb)(const char *, void *), void *arg, char **cause)
+{
+	struct reply	 r;
+	struct pull	 pl;
+	cJSON		*args = NULL;
+	char		*edf = NULL, *etag = NULL, *eargs = NULL, *js = NULL;
+	char		*path = NULL, *what, *key;
+	const char	*eq;
+	size_t		 i;
+	int		 ret = -1;
+
+	memset(&pl, 0, sizeof pl);
+	pl.cb = cb;
+	pl.arg = arg;
+	what = xasprintf("build %s", tag);
+	args = cJSON_CreateObject();
+	for (i = 0; buildargs != NULL && buildargs[i] != NULL; i++) {
+		if ((eq = strchr(buildargs[i], '=')) == NULL)
+			continue;
+		key = xstrndup(buildargs[i], (size_t)(eq - buildargs[i]));
+		cJSON_AddStringToObject(args, key, eq + 1);
+		free(key);
+	}
+	if ((js = cJSON_PrintUnformatted(args)) == NULL) {
+		*cause = xasprintf("podman: %s: out of memory", what);
+		goto out;
+	}
+	edf = podman_escape(dockerfile, NULL);
+	etag = podman_escape(tag, NULL);
+	eargs = podman_escape(js, NULL);
+	path = xasprintf("/build?dockerfile=%s&t=%s&buildargs=%s&rm=true",
+	    edf, etag, eargs);
+	podman_reply_init(&r, PODMAN_LINE_MAX);
+	r.line_cb = podman_pull_line;
+	r.line_arg = &pl;
+	if (podman_call(p, "POST", path, p->tar_hdrs, tar, len, 0, &r, what,
+	    cause) != 0)
+		goto done;
+	if (r.status != 200) {
+		*cause = podman_status_cause(what, r.status, &r.body);
+		goto done;
+	}
+	if (r.body.len > 0)
+		podman_pull_line(r.body.data, &pl);
+	if (pl.error != NULL) {
+		*cause = xasprintf("podman: %s: %s", what, pl.error);
+		goto done;
+	}
+	ret = 0;
+done:
+	buf_free(&r.body);
+out:
+	cJSON_Delete(args);
+	free(pl.error);
+	free(js);
+	free(path);
+	free(eargs);
+	free(etag);
+	free(edf);
+	free(what);
+	return (ret);
+}
+
 static char *
 podman_cpath(const char *id, const char *suffix)
 {

@@ -65,6 +65,18 @@ int	podman_container_create(struct podman *, const struct podman_spec *,
 /* PUT archive: extract the tar (len bytes) at path in the container. */
 int	podman_container_put_archive(struct podman *, const char *id,
 	    const char *path, const void *tar, size_t len, char **cause);
+/* GET archive: the tar of path in the container (running or not), at most
+ * max bytes, into *tar (caller frees).  A missing path sets *missing. */
+int	podman_container_get_archive(struct podman *, const char *id,
+	    const char *path, size_t max, void **tar, size_t *len, int *missing,
+	    char **cause);
+/* Build tag from the context tar (len bytes) with the Dockerfile at
+ * dockerfile inside it and "K=V" buildargs (NULL-terminated, may be NULL);
+ * each output line goes to cb. */
+int	podman_image_build(struct podman *, const char *dockerfile,
+	    const char *tag, const char *const *buildargs, const void *tar,
+	    size_t len, void (*cb)(const char *, void *), void *arg,
+	    char **cause);
 int	podman_container_start(struct podman *, const char *id, char **cause);
 /* Wait until exited or stopped; *exit_code set. */
 int	podman_container_wait(struct podman *, const char *id, int *exit_code,

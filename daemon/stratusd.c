@@ -22,6 +22,7 @@
 #include "daemon/blobstore.h"
 #include "daemon/conffile.h"
 #include "daemon/executor.h"
+#include "daemon/gc.h"
 #include "daemon/logstore.h"
 #include "daemon/podman.h"
 #include "daemon/podsvc.h"
@@ -48,6 +49,7 @@ struct options {
 	int		 check;
 	int		 verbose;
 	int		 exit_idle_s;
+	int		 keep;		/* finished jobs per project */
 	int64_t		 log_cap;
 	struct conffile	 cf;	/* the file's settings, kept for SIGHUP */
 	int		 jobs_flag;	/* set on the command line: wins */
@@ -63,7 +65,7 @@ usage(int status)
 	    "[--jobs N]\n"
 	    "                [--grace SECONDS] [--network MODE] "
 	    "[--exit-idle-time SECONDS] "
-	    "[--log-cap BYTES] [-v]\n");
+	    "[--log-cap BYTES] [--keep N] [-v]\n");
 	exit(status);
 }
 
@@ -82,6 +84,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "network",	required_argument,	NULL, 'N' },
 		{ "exit-idle-time", required_argument,	NULL, 'I' },
 		{ "log-cap",	required_argument,	NULL, 'L' },
+		{ "keep",	required_argument,	NULL, 'K' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -94,6 +97,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->grace_s = -1;	/* unset: the file or the default decides */
 	o->exit_idle_s = -1;
 	o->log_cap = -1;
+	o->keep = -1;
 	while ((ch = getopt_long(argc, argv, "dnvhj:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -140,6 +144,12 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--log-cap takes bytes per task log, "
 				    "not '%s'", optarg);
 			o->log_cap = n;
+			break;
+		case 'K':
+			if (parse_int64(optarg, 0, INT32_MAX, &n) == -1)
+				fatalx("--keep takes a number of finished jobs "
+				    "per project, not '%s'", optarg);
+			o->keep = (int)n;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -204,6 +214,8 @@ apply_config(struct options *o)
 		o->exit_idle_s = cf->exit_idle_s >= 0 ? cf->exit_idle_s : 0;
 	if (o->log_cap < 0)
 		o->log_cap = cf->log_cap >= 0 ? cf->log_cap : 0;
+	if (o->keep < 0)
+		o->keep = cf->keep >= 0 ? cf->keep : GC_DEFAULT_KEEP;
 }
 
 /* SIGHUP: read the file again and apply what can change while running. */
@@ -344,6 +356,8 @@ main(int argc, char **argv)
 	env.podman_url = ps.url;
 	env.netns = o.network;
 	env.stop_timeout_s = 10;
+	env.state_dir = o.state_dir;
+	env.keep = o.keep;
 	if (sched_start(&env, &ps, o.jobs, &sched, &cause) == -1)
 		fatalx("%s", cause);
 	recovery_run(&env, sched);
@@ -352,6 +366,8 @@ main(int argc, char **argv)
 	aenv.logs = logs;
 	aenv.blobs = blobs;
 	aenv.sched = sched;
+	aenv.state_dir = o.state_dir;
+	aenv.keep = o.keep;
 	if (api_start(&aenv, fd, &api, &cause) == -1)
 		fatalx("%s", cause);
 	log_info("stratusd %s listening on %s (state %s, %d job slot(s))",

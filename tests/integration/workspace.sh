@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# What goes into a task's container and what comes out: snapshots (ignore
+# rules, dedup, isolation), --dirty, artifacts, secrets, caches, Dockerfiles.
+. "$STRATUS_SRCDIR/tests/integration/lib.sh"
+
+JOBS=1 start_daemon
+ok "stratusd starts"
+
+jid() { grep -Eo '^[0-9]+$' "$1" | tail -1; }
+wait_job() { st wait "$1" >/dev/null 2>&1; true; }
+
+# --- snapshots: ignore rules, dedup ---------------------------------------
+P=$T/snap
+project "$P" <<EOF
+container:
+  image: $IMAGE
+t_task:
+  ls_script: find . -type f | sort
+EOF
+mkdir -p "$P/.git/info" "$P/build" "$P/sub"
+echo "*.o" >"$P/.gitignore"
+echo "/build/" >>"$P/.gitignore"
+echo "!keep.o" >>"$P/.gitignore"
+echo "secret.txt" >"$P/.git/info/exclude"
+echo "local.cfg" >"$P/sub/.stratusignore"
+touch "$P/a.o" "$P/keep.o" "$P/build/out" "$P/secret.txt" "$P/sub/local.cfg" "$P/sub/x.c"
+(cd "$P" && st run) >"$T/out" 2>&1
+grep -q '\./keep.o' "$T/out" && grep -q '\./sub/x.c' "$T/out" &&
+    ! grep -Eq '\./a\.o|\./build/|secret\.txt|local\.cfg' "$T/out"
+ok "the snapshot leaves out .gitignore, .stratusignore and info/exclude matches"
+nblobs() { find "$STATE/blobs" -type f | wc -l; }
+before=$(nblobs)
+for i in $(seq 10); do (cd "$P" && st submit) >/dev/null 2>&1; done
+[ "$(nblobs)" = "$before" ]; ok "ten submits of an unchanged tree store no new blob ($before)"
+blob=$(find "$STATE/blobs" -type f | head -1)
+m1=$(stat -c %Y.%s "$blob")
+sleep 1.1
+(cd "$P" && st submit) >/dev/null 2>&1
+[ "$(stat -c %Y.%s "$blob")" = "$m1" ]; ok "the second submit uploads nothing (blob untouched)"
+
+# --- snapshot isolation and --dirty ---------------------------------------
+I=$T/iso
+project "$I" <<EOF
+container:
+  image: $IMAGE
+slow_task:
+  s_script: sleep 2
+EOF
+(cd "$I" && st submit) >/dev/null 2>&1
+cat >"$I/.cirrus.yml" <<EOF
+container:
+  image: $IMAGE
+read_task:
+  r_script: cat data.txt
+EOF
+(cd "$I" && st submit) >"$T/sub" 2>&1
+j=$(jid "$T/sub")
+echo "edited after submit" >"$I/data.txt"
+wait_job "$j"
+st logs "$j" >"$T/out" 2>&1
+grep -q 'from the snapshot' "$T/out" && ! grep -q 'edited after submit' "$T/out"
+ok "a queued job runs against its snapshot, not the edited tree"
+
+D=$T/dirty
+project "$D" <<EOF
+container:
+  image: $IMAGE
+w_task:
+  w_script: echo written-inside >made-in-container.txt && cat data.txt
+EOF
+(cd "$D" && st run --dirty) >"$T/out" 2>&1
+grep -q written-inside "$D/made-in-container.txt" 2>/dev/null
+ok "--dirty bind-mounts the live directory read-write"
+
+# --- artifacts ---------------------------------------------------------------
+A=$T/art
+project "$A" <<EOF
+container:
+  image: $IMAGE
+make_task:
+  b_script: mkdir -p out/sub && echo one >out/a.txt && echo two >out/sub/b.txt && echo no >out/c.log && head -c 3000 /dev/urandom >bin.dat
+  out_artifacts:
+    path: out/**/*.txt
+  bin_artifacts:
+    paths:
+      - bin.dat
+    type: application/octet-stream
+use_task:
+  depends_on: make
+  u_script: cat .artifacts/make/out/sub/b.txt && ls .artifacts/make/out
+EOF
+(cd "$A" && st run) >"$T/out" 2>&1
+j=$(st --json ls | sed -n 's/.*"jobs":\[{"id":\([0-9]*\).*/\1/p')
+st --json show "$j" >"$T/show.json"
+grep -q '"artifacts":\[{"path":"bin.dat","size":3000},{"path":"out/a.txt","size":4},{"path":"out/sub/b.txt","size":4}\]' "$T/show.json"
+ok "show lists the task's artifacts with sizes (globs with **, paths:)"
+! grep -q 'c.log' "$T/show.json"; ok "files not matching the glob are not collected"
+st artifacts "$j" make -o "$T/dl" >/dev/null 2>&1 &&
+    cmp -s "$T/dl/out/sub/b.txt" <(echo two) && [ "$(wc -c <"$T/dl/bin.dat")" = 3000 ]
+ok "stratus artifacts -o downloads them byte for byte"
+grep -q '^use | two$' "$T/out" && grep -q '^use | a.txt' "$T/out"
+ok "a task sees its dependency's artifacts under .artifacts/NAME/"
+[ -d "$STATE/artifacts/$j" ]; ok "artifacts are stored per job in the state directory"
+
+H=$T/hostile
+project "$H" <<EOF
+container:
+  image: $IMAGE
+h_task:
+  h_script: mkdir -p out && ln -s /etc/passwd out/pw && ln -s ../../.. out/up && echo fine >out/ok.txt
+  out_artifacts:
+    path: out/*
+EOF
+(cd "$H" && st run) >"$T/out" 2>&1
+grep -q "refused 'out/pw' from the container: symlink to an absolute path" "$T/out" &&
+    grep -q "refused 'out/up' from the container: symlink pointing outside" "$T/out"
+ok "symlinks pointing out of the artifacts are refused with a line in the log"
+
+# --- secrets -----------------------------------------------------------------
+printf 'hunter2-s3cr3t\n' | st secret set API_TOKEN
+ok "secret set reads the value from stdin"
+st secret ls >"$T/out" 2>&1
+grep -qx API_TOKEN "$T/out" && ! grep -q hunter2 "$T/out"; ok "secret ls names secrets without values"
+[ "$(stat -c %a "$STATE/secrets")" = 700 ] &&
+    [ "$(find "$STATE/secrets" -type f -perm 600 | wc -l)" = 1 ]
+ok "secrets are stored 0600 in a 0700 directory"
+S=$T/sec
+project "$S" <<EOF
+container:
+  image: $IMAGE
+env:
+  TOKEN: ENCRYPTED[API_TOKEN]
+s_task:
+  s_script: echo "token is \$TOKEN"; printf '%s' "\$TOKEN" | cut -c1-7; printf '%s\n' "\$TOKEN" | wc -c
+EOF
+(cd "$S" && st run) >"$T/out" 2>&1
+grep -q 'token is \[MASKED\]' "$T/out" && ! grep -rq 'hunter2-s3cr3t' "$STATE/logs" &&
+    grep -q '^s | 15$' "$T/out"
+ok "ENCRYPTED[NAME] resolves in the container and is masked in the log"
+(cd "$S" && st run -e TOKEN=plain) >"$T/out" 2>&1
+grep -q 'token is plain' "$T/out"; ok "-e overrides a secret reference"
+echo "TOKEN=from-file" >"$T/envfile"
+(cd "$S" && st run --env-file "$T/envfile") >"$T/out" 2>&1
+grep -q 'token is from-file' "$T/out"; ok "--env-file overrides too"
+st secret rm API_TOKEN; ok "secret rm"
+(cd "$S" && st run) >"$T/out" 2>&1
+[ $? -ne 0 ] && grep -q "variable TOKEN: secret 'API_TOKEN' is not set (set it with: stratus secret set API_TOKEN)" "$T/out"
+ok "a missing secret errors the task naming the variable and the fix"
+
+# --- caches ------------------------------------------------------------------
+C=$T/cache
+project "$C" <<EOF
+container:
+  image: $IMAGE
+c_task:
+  deps_cache:
+    folder: deps
+    fingerprint_script: cat data.txt
+    populate_script: mkdir -p deps && echo populated-once >deps/x && echo POPULATE-RAN
+  u_script: cat deps/x
+EOF
+(cd "$C" && st run) >"$T/out" 2>&1
+grep -q POPULATE-RAN "$T/out" && grep -q 'cache deps: saved deps' "$T/out"
+ok "a cache miss runs populate_script and saves the folder"
+(cd "$C" && st run) >"$T/out" 2>&1
+! grep -q POPULATE-RAN "$T/out" && grep -q 'cache deps: restored deps' "$T/out" &&
+    grep -q '^c | populated-once' "$T/out"
+ok "the next run restores it and skips populate_script"
+echo changed >"$C/data.txt"
+(cd "$C" && st run) >"$T/out" 2>&1
+grep -q POPULATE-RAN "$T/out"; ok "a changed fingerprint is a new key"
+st cache ls >"$T/out" 2>&1
+[ "$(grep -c 'deps:' "$T/out")" = 2 ]; ok "cache ls lists both entries"
+key=$(st --json cache ls | sed -n 's/.*"key":"\([^"]*\)".*/\1/p' | head -1)
+st cache rm "$key" && [ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
+ok "cache rm removes an entry"
+stop_daemon
+STRATUSD_CACHE_MAX_MB=0 JOBS=1 start_daemon
+echo again >"$C/data.txt"
+(cd "$C" && st run) >/dev/null 2>&1
+[ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
+ok "over budget, least recently used entries are evicted"
+
+# --- Dockerfile --------------------------------------------------------------
+F=$T/df
+project "$F" <<EOF
+container:
+  dockerfile: ci/Dockerfile
+  docker_arguments:
+    GREETING: built
+f_task:
+  f_script: cat /built.txt
+EOF
+mkdir -p "$F/ci"
+printf 'FROM %s\nARG GREETING\nRUN echo $GREETING > /built.txt\n' "$IMAGE" >"$F/ci/Dockerfile"
+echo "$RANDOM$RANDOM" >"$F/nonce.txt"
+(cd "$F" && st run) >"$T/out" 2>&1
+grep -q 'building image' "$T/out" && grep -q '^f | built$' "$T/out"
+ok "container: dockerfile: builds the image and runs in it"
+(cd "$F" && st run) >"$T/out2" 2>&1
+grep -q 'built before' "$T/out2" && ! grep -q 'building image' "$T/out2" &&
+    grep -q '^f | built$' "$T/out2"
+ok "the second run reuses the image"
+[ -n "$(grep -o 'localhost/stratus-dockerfile:[0-9a-f]*' "$T/out" | head -1)" ] &&
+    podman rmi -f "$(grep -o 'localhost/stratus-dockerfile:[0-9a-f]*' "$T/out" | head -1)" >/dev/null 2>&1
+true
