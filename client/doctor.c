@@ -319,11 +319,8 @@ doctor_ulimits(struct doctor *d)
 	size_t			 len;
 	int			 i, n = 0, res, bad = 0;
 
-	user_conf = getenv("XDG_CONFIG_HOME") != NULL ?
-	    xasprintf("%s/containers/containers.conf",
-	    getenv("XDG_CONFIG_HOME")) : xasprintf(
-	    "%s/.config/containers/containers.conf",
-	    getenv("HOME") != NULL ? getenv("HOME") : "/");
+	user_conf = xdg_path("XDG_CONFIG_HOME", ".config",
+	    "containers/containers.conf");
 	files[0] = "/usr/share/containers/containers.conf";
 	files[1] = "/etc/containers/containers.conf";
 	files[2] = user_conf;

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +27,7 @@ struct cfparse {
 char *
 conffile_default_path(void)
 {
-	const char	*s = getenv("XDG_CONFIG_HOME"), *home;
-	struct passwd	*pw;
-
-	if (s != NULL && *s == '/')
-		return (xasprintf("%s/stratus/stratusd.yml", s));
-	home = getenv("HOME");
-	if ((home == NULL || *home != '/') &&
-	    (pw = getpwuid(getuid())) != NULL)
-		home = pw->pw_dir;
-	if (home == NULL)
-		home = "/";
-	return (xasprintf("%s/.config/stratus/stratusd.yml", home));
+	return (xdg_path("XDG_CONFIG_HOME", ".config", "stratus/stratusd.yml"));
 }
 
 void

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <libgen.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +26,7 @@ sock_default_path(void)
 char *
 sock_default_state_dir(void)
 {
-	const char	*s = getenv("XDG_STATE_HOME"), *home;
-	struct passwd	*pw;
-
-	if (s != NULL && *s == '/')
-		return (xasprintf("%s/stratus", s));
-	home = getenv("HOME");
-	if ((home == NULL || *home != '/') &&
-	    (pw = getpwuid(getuid())) != NULL)
-		home = pw->pw_dir;
-	if (home == NULL)
-		home = "/";
-	return (xasprintf("%s/.local/state/stratus", home));
+	return (xdg_path("XDG_STATE_HOME", ".local/state", "stratus"));
 }
 
 /* Check (creating if missing) that dir is ours and private, as tmux does. */

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -341,4 +342,21 @@ shell_quote(const char *s)
 	}
 	buf_addstr(&b, "'");
 	return (buf_steal(&b, NULL));
+}
+
+char *
+xdg_path(const char *var, const char *fallback, const char *sub)
+{
+	const char	*s = getenv(var), *home;
+	struct passwd	*pw;
+
+	if (s != NULL && *s == '/')
+		return (xasprintf("%s/%s", s, sub));
+	home = getenv("HOME");
+	if ((home == NULL || *home != '/') &&
+	    (pw = getpwuid(getuid())) != NULL)
+		home = pw->pw_dir;
+	if (home == NULL)
+		home = "/";
+	return (xasprintf("%s/%s/%s", home, fallback, sub));
 }

@@ -49,6 +49,10 @@ void	 format_duration(int64_t, char *, size_t);
 int	 parse_int64(const char *, int64_t, int64_t, int64_t *);
 /* Create a directory and its parents with mode; 0 or -1. */
 int	 mkdir_p(const char *, int mode);
+/* $var/sub when $var is an absolute path, else $HOME/fallback/sub (the
+ * password file's home when $HOME is unset): XDG base directories.
+ * Caller frees. */
+char	*xdg_path(const char *var, const char *fallback, const char *sub);
 /* Read a whole file up to cap bytes; returns malloc'd data or NULL (errno). */
 char	*read_file(const char *, size_t cap, size_t *);
 /* Write all bytes to fd, retrying on EINTR and short writes; 0 or -1. */
