@@ -291,6 +291,9 @@ main(int argc, char **argv)
 	if (load_config(&o, &o.cf, &cause) == -1) {
 		if (o.check) {
 			fprintf(stderr, "%s\n", cause);
+			free(cause);
+			free(o.socket);
+			free(o.state_dir);
 			return (1);
 		}
 		fatalx("%s", cause);
