@@ -22,6 +22,7 @@
 #include "client/display.h"
 #include "client/doctor.h"
 #include "client/follow.h"
+#include "client/cmd_queue.h"
 #include "client/cmd_ws.h"
 #include "client/gitmeta.h"
 #include "client/pack.h"
@@ -49,12 +50,12 @@ static int	cmd_validate(struct cmd_global *, int, char **);
 const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run,
 	  "[-f FILE] [-e K=V]... [--env-file F] [--dirty] [--project NAME]\n"
-	  "           [--output tty|simple|github-actions] "
+	  "           [--priority N] [--output tty|simple|github-actions] "
 	  "[--cancel-on-interrupt] [--only] [TASK...]",
 	  "submit this directory, follow every task, print results" },
 	{ "submit", cmd_submit,
 	  "[-f FILE] [-e K=V]... [--env-file F] [--dirty] [--project NAME]\n"
-	  "           [--only] "
+	  "           [--priority N] [--only] "
 	  "[TASK...]",
 	  "submit this directory and print the job id" },
 	{ "ls", cmd_ls, "[--project P] [--state S] [--limit N]",
@@ -76,6 +77,14 @@ const struct cmd_entry cmd_table[] = {
 	  "check the task file and print its task graph" },
 	{ "doctor", cmd_doctor, "[--podman URL]",
 	  "check that rootless Podman and stratusd are ready" },
+	{ "projects", cmd_projects, "",
+	  "list projects with their limits, pause flags and counts" },
+	{ "project", cmd_project, "set NAME --max-running N|none",
+	  "set a project's own limit of tasks at once" },
+	{ "pause", cmd_pause, "[--project P]",
+	  "start nothing new (in the whole queue, or in one project)" },
+	{ "resume", cmd_resume, "[--project P]", "undo pause" },
+	{ "gc", cmd_gc, "", "remove old finished jobs now (stratusd --keep)" },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -87,6 +96,7 @@ struct cmd_submit_opts {
 	struct tf_env	  git;		/* CIRRUS_BRANCH & co. */
 	int		  dirty;
 	const char	 *project;
+	int		  priority;	/* --priority: higher runs first */
 	char		**only;
 	size_t		  nonly;
 	int		  only_exact;	/* --only: not what they depend on */
@@ -108,7 +118,7 @@ cmd_find(const char *name)
 }
 
 /* Complain about usage and return the usage exit code. */
-static int
+int
 cmd_usage(const char *name, const char *fmt, const char *arg)
 {
 	const struct cmd_entry	*c = cmd_find(name);
@@ -121,7 +131,7 @@ cmd_usage(const char *name, const char *fmt, const char *arg)
 }
 
 /* Print cause (freed here) and, when nothing answered, how to start it. */
-static int
+int
 cmd_fail(struct cmd_global *g, char *cause)
 {
 	fprintf(stderr, "stratus: %s\n", cause);
@@ -133,7 +143,7 @@ cmd_fail(struct cmd_global *g, char *cause)
 }
 
 /* Help text of a command on stdout. */
-static int
+int
 cmd_help(const char *name)
 {
 	const struct cmd_entry	*c = cmd_find(name);
@@ -145,7 +155,7 @@ cmd_help(const char *name)
 }
 
 /* Handle getopt's complaint for argv; returns the usage exit code. */
-static int
+int
 cmd_badopt(const char *name, int argc, char **argv)
 {
 	const char	*opt = optind - 1 < argc ? argv[optind - 1] : "?";
@@ -159,7 +169,7 @@ cmd_badopt(const char *name, int argc, char **argv)
 }
 
 /* Print a daemon object as JSON; returns the exit code. */
-static int
+int
 cmd_print_json(const cJSON *j)
 {
 	char	*text;
@@ -269,6 +279,7 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		{ "dirty", no_argument, NULL, 'D' },
 		{ "env-file", required_argument, NULL, 'F' },
 		{ "project", required_argument, NULL, 'p' },
+		{ "priority", required_argument, NULL, 'P' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "cancel-on-interrupt", no_argument, NULL, 'C' },
 		{ "only", no_argument, NULL, 'X' },
@@ -277,6 +288,7 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 	};
 	enum display_mode		 mode;
 	char				*key;
+	int64_t				 prio;
 	int				 ch, i;
 
 	memset(o, 0, sizeof *o);
@@ -315,6 +327,15 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 				return (-1);
 			}
 			o->project = optarg;
+			break;
+		case 'P':
+			if (parse_int64(optarg, -1000000, 1000000, &prio) ==
+			    -1) {
+				cmd_usage(name, "--priority takes a whole "
+				    "number, not '%s'", optarg);
+				return (-1);
+			}
+			o->priority = (int)prio;
 			break;
 		case 'O':
 		case 'C':
@@ -406,7 +427,7 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 	cJSON		*body = NULL, *only, *git;
 	char		 cwd[PATH_MAX], sha[SHA256_HEXLEN + 1], *text = NULL;
 	char		*cause = NULL, *project = NULL;
-	const char	*name, *slash;
+	const char	*name;
 	size_t		 i;
 	int		 rv = CMD_EXIT_ERROR;
 
@@ -420,13 +441,9 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 	/* TASK arguments are prefixes of names or aliases: stratusd judges. */
 	if ((tf = cmd_load_taskfile(o->file, &o->tfenv, &text, &name)) == NULL)
 		return (CMD_EXIT_ERROR);
-	if (o->project != NULL)
-		project = xstrdup(o->project);
-	else {
-		slash = strrchr(cwd, '/');
-		project = xstrdup(slash != NULL && slash[1] != '\0' ?
-		    slash + 1 : "root");
-	}
+	/* stratusd tells apart two directories named alike (project_path). */
+	project = o->project != NULL ? xstrdup(o->project) :
+	    cmd_default_project(cwd, &o->git);
 
 	if (!o->dirty && cmd_upload(g, cwd, sha, &cause) != 0) {
 		rv = cmd_fail(g, cause);
@@ -440,7 +457,9 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 	    (o->dirty ? cJSON_AddNullToObject(body, "blob") :
 	    cJSON_AddStringToObject(body, "blob", sha)) == NULL ||
 	    (only = cJSON_AddArrayToObject(body, "only")) == NULL ||
-	    cJSON_AddNumberToObject(body, "priority", 0) == NULL ||
+	    cJSON_AddNumberToObject(body, "priority", o->priority) == NULL ||
+	    (o->project == NULL && cJSON_AddStringToObject(body,
+	    "project_path", cwd) == NULL) ||
 	    (o->dirty ? cJSON_AddStringToObject(body, "dirty_path", cwd) :
 	    cJSON_AddNullToObject(body, "dirty_path")) == NULL)
 		fatalx("out of memory");

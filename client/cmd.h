@@ -2,6 +2,8 @@
 #ifndef CLIENT_CMD_H
 #define CLIENT_CMD_H
 
+#include <cjson/cJSON.h>
+
 #include "client/http.h"
 
 /* Exit codes of the command line (DESIGN.md, "Interface"). */
@@ -28,5 +30,14 @@ extern const struct cmd_entry	cmd_table[];
 
 /* The command called name, or NULL. */
 const struct cmd_entry	*cmd_find(const char *name);
+
+/* Helpers of every command file (cmd.c); each returns the exit code. */
+int	cmd_usage(const char *name, const char *fmt, const char *arg);
+/* Print cause (freed here) and how to start stratusd when unreachable. */
+int	cmd_fail(struct cmd_global *, char *cause);
+int	cmd_help(const char *name);
+/* getopt's complaint about argv as a usage error. */
+int	cmd_badopt(const char *name, int argc, char **argv);
+int	cmd_print_json(const cJSON *);
 
 #endif

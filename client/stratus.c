@@ -40,7 +40,7 @@ takes_arg(const char *opt)
 {
 	static const char	*opts[] = {
 		"-f", "-e", "--file", "--env", "--env-file", "--project",
-		"--state",
+		"--state", "--priority", "--max-running",
 		"--limit", "-p", "-s", "-n", NULL
 	};
 	int			 i;

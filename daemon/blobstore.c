@@ -439,3 +439,26 @@ out:
 		errno = saved_errno;
 	return (rv);
 }
+
+/* Remove a blob: 1 removed, 0 not stored, -1 with cause. */
+int
+blobstore_remove(struct blobstore *bs, const char *hex, char **cause)
+{
+	char	*path;
+	int	 rv = 1;
+
+	if (blobstore_check(hex, cause) != 0)
+		return (-1);
+	path = blobstore_path(bs, hex);
+	if (unlink(path) == -1) {
+		if (errno == ENOENT)
+			rv = 0;
+		else {
+			*cause = xasprintf("unlink %s: %s", path,
+			    strerror(errno));
+			rv = -1;
+		}
+	}
+	free(path);
+	return (rv);
+}

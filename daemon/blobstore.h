@@ -47,6 +47,9 @@ int	blobstore_put_write(struct blob_writer *, const void *, size_t,
 int	blobstore_put_commit(struct blob_writer *, char **cause);
 void	blobstore_put_abort(struct blob_writer *);
 
+/* Remove a blob (retention): 1 removed, 0 not stored, -1 with cause. */
+int	blobstore_remove(struct blobstore *, const char *sha_hex, char **cause);
+
 /* One-shot put of a whole buffer; as begin + write + commit. */
 int	blobstore_put(struct blobstore *, const char *sha_hex, const void *,
 	    size_t, char **cause);

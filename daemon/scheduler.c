@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/events.h"
+#include "daemon/gc.h"
 #include "daemon/podsvc.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
@@ -37,6 +39,20 @@ struct sched {
 	struct slot		*slots;
 };
 
+/* A task ended: apply retention, which is cheap when nothing expired. */
+static void
+sched_retain(const struct exec_env *env)
+{
+	struct gc_result	 res;
+	char			*cause = NULL;
+
+	if (gc_run(env->store, env->logs, env->blobs, env->keep, &res,
+	    &cause) == -1) {
+		log_warnx("retention: %s", cause);
+		free(cause);
+	}
+}
+
 static void *
 sched_slot_main(void *arg)
 {
@@ -44,6 +60,7 @@ sched_slot_main(void *arg)
 	struct sched	*s = sl->sched;
 
 	sl->run(s->env, sl->task_id, &sl->ctl);
+	sched_retain(s->env);
 	pthread_mutex_lock(&s->lock);
 	sl->done = 1;
 	s->nrunning--;
@@ -150,6 +167,7 @@ sched_main(void *arg)
 	while (!s->stopping) {
 		sched_reap(s);
 		sched_fill(s);
+		events_refresh(s->env->store);	/* cascades, skips */
 		if (s->woken) {
 			s->woken = 0;
 			continue;

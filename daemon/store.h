@@ -190,6 +190,16 @@ int	store_project_resolve(struct store *, const char *name,
 int	store_queue_set_paused(struct store *, int paused, char **cause);
 int	store_queue_paused(struct store *, int *paused, char **cause);
 
+/* Retention (store_gc.c): ids (caller frees) of the finished jobs of each
+ * project beyond its keep newest, oldest first. */
+int	store_jobs_expired(struct store *, int keep, int64_t **ids,
+	    size_t *nids, char **cause);
+/* Delete a finished job with its tasks; *orphan (caller frees, or NULL) is
+ * its snapshot when no job refers to it any more.  0, 1 when not deleted
+ * (no such job, or not finished), -1. */
+int	store_job_delete(struct store *, int64_t id, char **orphan,
+	    char **cause);
+
 /*
  * Queued tasks whose dependencies have all finished, oldest job first, up to
  * max.  A queued task with a dependency that ended other than succeeded or

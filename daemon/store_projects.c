@@ -4,6 +4,7 @@
 
 #include "daemon/store.h"
 #include "daemon/store_int.h"
+#include "proto/sha256.h"
 #include "proto/util.h"
 
 /* Every project with jobs or settings, by name, with its task counts. */
@@ -146,5 +147,102 @@ store_queue_paused(struct store *s, int *paused, char **cause)
 out:
 	sq_fin(&st);
 	store_unlock(s);
+	return (ret);
+}
+
+/* The path recorded for project name: 0 and *path (NULL when none), 1 when
+ * no such project row, -1.  Called with the lock held. */
+static int
+project_path(struct store *s, const char *name, char **path, char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc, ret = -1;
+
+	*path = NULL;
+	if (sq_prep(s, &st, "SELECT path FROM projects WHERE name = ?1",
+	    cause) != 0)
+		return (-1);
+	if (sq_bind_text(st, 1, name) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*path = sq_col_text(st, 0);
+		ret = 0;
+	} else if (rc == SQLITE_DONE)
+		ret = 1;
+	else
+		sq_dbfail(s, cause, "read project");
+out:
+	sq_fin(&st);
+	return (ret);
+}
+
+/* Record path for project name (a new row, or one without a path). */
+static int
+project_claim(struct store *s, const char *name, const char *path,
+    char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	if (sq_prep(s, &st, "INSERT INTO projects (name, path) VALUES (?1, ?2) "
+	    "ON CONFLICT (name) DO UPDATE SET path = ?2 WHERE path IS NULL",
+	    cause) != 0)
+		return (-1);
+	if (sq_bind_text(st, 1, name) != SQLITE_OK ||
+	    sq_bind_text(st, 2, path) != SQLITE_OK) {
+		sq_dbfail(s, cause, "bind");
+		goto out;
+	}
+	ret = sq_step_done(s, st, "claim project", cause);
+out:
+	sq_fin(&st);
+	return (ret);
+}
+
+/*
+ * Name the project of a job submitted from directory path and named name by
+ * default: name itself when no project of that name exists or it belongs to
+ * path (or to no path), else name-XXXXXXXX (a hash of path).  The project
+ * is recorded with its path.  *out is the caller's to free.
+ */
+int
+store_project_resolve(struct store *s, const char *name, const char *path,
+    char **out, char **cause)
+{
+	unsigned char	 h[SHA256_LEN];
+	char		 hex[SHA256_HEXLEN + 1], *have = NULL, *cand;
+	int		 r, ret = -1, tries;
+
+	*out = NULL;
+	if (name == NULL || *name == '\0' || path == NULL || *path == '\0')
+		return (sq_fail(cause, "a project needs a name and a path"));
+	sha256(path, strlen(path), h);
+	sha256_hex(h, hex);
+	cand = xstrdup(name);
+	store_lock(s);
+	for (tries = 0; ; tries++) {
+		if ((r = project_path(s, cand, &have, cause)) == -1)
+			goto out;
+		/* The second name is the path's own; a clash there is a
+		 * hash collision of 32 bits: take it as the same project. */
+		if (r == 1 || have == NULL || strcmp(have, path) == 0 ||
+		    tries > 0)
+			break;
+		free(have);
+		have = NULL;
+		free(cand);
+		cand = xasprintf("%s-%.8s", name, hex);
+	}
+	if (project_claim(s, cand, path, cause) != 0)
+		goto out;
+	*out = cand;
+	cand = NULL;
+	ret = 0;
+out:
+	store_unlock(s);
+	free(have);
+	free(cand);
 	return (ret);
 }

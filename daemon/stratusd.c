@@ -358,7 +358,9 @@ main(int argc, char **argv)
 	env.blobs = blobs;
 	env.podman_url = ps.url;
 	env.netns = o.network;
-	env.stop_timeout_s = 10;
+	/* The runner is PID 1 and ignores SIGTERM: a long wait only delays
+	 * cancel and shutdown. */
+	env.stop_timeout_s = 2;
 	env.state_dir = o.state_dir;
 	env.keep = o.keep;
 	if (sched_start(&env, &ps, o.jobs, &sched, &cause) == -1)

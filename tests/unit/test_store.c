@@ -339,7 +339,7 @@ Test(store, newer_schema_version_refuses_to_open)
 	cr_assert_null(s2);
 	cr_assert_not_null(cause);
 	cr_assert_str_eq(cause, "database schema version 99 is newer than "
-	    "this stratusd supports (2)");
+	    "this stratusd supports (3)");
 	free(cause);
 	unlink(path);
 	free(path);
