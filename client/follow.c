@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "client/follow.h"
+#include "client/render.h"
 #include "proto/api.h"
 #include "proto/util.h"
 
@@ -27,6 +28,8 @@ struct follow_log {
 	int		 failures;	/* drops in a row */
 	int64_t		 retry_at;	/* monotonic ms */
 	int64_t		 give_up_at;
+	char		**tail;		/* ring of held-back lines */
+	size_t		 ntail, tailpos;
 };
 
 struct follow {
@@ -36,7 +39,12 @@ struct follow {
 	struct follow_log	**logs;
 	size_t			  nlogs;
 	int			  werr;		/* stdout failed */
+	struct follow_sink	  sink;
+	int			  has_sink;
+	size_t			  tail;		/* lines held back per log */
 };
+
+volatile sig_atomic_t	follow_interrupted;
 
 /* Create a follower; see follow.h. */
 struct follow *
@@ -51,6 +59,42 @@ follow_new(struct http *h, const char *job, int flags)
 	return (f);
 }
 
+/* Drop the lines a log holds back. */
+static void
+follow_tail_clear(struct follow_log *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->ntail; i++)
+		free(l->tail[i]);
+	free(l->tail);
+	l->tail = NULL;
+	l->ntail = l->tailpos = 0;
+}
+
+/* Change the flags; see follow.h. */
+void
+follow_set_flags(struct follow *f, int flags)
+{
+	f->flags = flags;
+}
+
+/* Lines to a sink; see follow.h. */
+void
+follow_set_sink(struct follow *f, const struct follow_sink *sink)
+{
+	f->has_sink = sink != NULL;
+	if (sink != NULL)
+		f->sink = *sink;
+}
+
+/* Hold back all but n lines; see follow.h. */
+void
+follow_set_tail(struct follow *f, size_t n)
+{
+	f->tail = n > FOLLOW_MAX_TAIL ? FOLLOW_MAX_TAIL : n;
+}
+
 /* Free the follower and every log's state. */
 void
 follow_free(struct follow *f)
@@ -60,6 +104,7 @@ follow_free(struct follow *f)
 	if (f == NULL)
 		return;
 	for (i = 0; i < f->nlogs; i++) {
+		follow_tail_clear(f->logs[i]);
 		free(f->logs[i]->name);
 		free(f->logs[i]->ref);
 		buf_free(&f->logs[i]->line);
@@ -143,16 +188,91 @@ follow_utf8(const char *s, size_t len)
 	return (b.data != NULL ? buf_steal(&b, NULL) : xstrdup(""));
 }
 
-/* Print one complete line of a log. */
+/* Print cJSON o as one line and free it. */
 static void
-follow_emit(struct follow_log *l, const char *text, size_t len)
+follow_print_json(struct follow *f, cJSON *o)
+{
+	char	*out;
+
+	if (o == NULL || (out = cJSON_PrintUnformatted(o)) == NULL) {
+		f->werr = ENOMEM;
+		cJSON_Delete(o);
+		return;
+	}
+	if (printf("%s\n", out) < 0)
+		f->werr = errno;
+	cJSON_free(out);
+	cJSON_Delete(o);
+}
+
+/* A step marker line: a header, a JSON event, or the sink's. */
+static int
+follow_step(struct follow_log *l, const char *text, size_t len)
+{
+	struct follow	*f = l->f;
+	cJSON		*m, *ev, *it;
+	char		*json, hdr[512];
+	size_t		 plen = strlen(API_STEP_MARKER);
+
+	json = xstrndup(text + plen, len - plen);
+	m = cJSON_Parse(json);
+	free(json);
+	if (!cJSON_IsObject(m) || render_jstr(m, "step") == NULL) {
+		cJSON_Delete(m);
+		return (-1);
+	}
+	if (f->has_sink) {
+		if (f->sink.step != NULL)
+			f->sink.step(l->name, m, f->sink.arg);
+	} else if (f->flags & FOLLOW_JSON) {
+		if ((ev = cJSON_CreateObject()) == NULL ||
+		    cJSON_AddStringToObject(ev, "event", "step") == NULL ||
+		    cJSON_AddStringToObject(ev, "task", l->name) == NULL)
+			f->werr = ENOMEM;
+		cJSON_ArrayForEach(it, m) {
+			if (ev == NULL)
+				break;
+			cJSON_AddItemToObject(ev, strcmp(it->string,
+			    "event") == 0 ? "phase" : it->string,
+			    cJSON_Duplicate(it, 1));
+		}
+		follow_print_json(f, ev);
+	} else {
+		render_step_header(m, hdr, sizeof hdr);
+		if ((f->flags & FOLLOW_PREFIX) ?
+		    printf("%s | %s\n", l->name, hdr) < 0 :
+		    printf("%s\n", hdr) < 0)
+			f->werr = errno;
+	}
+	cJSON_Delete(m);
+	return (0);
+}
+
+/* Print one complete line of a log now. */
+static void
+follow_emit_now(struct follow_log *l, const char *text, size_t len)
 {
 	struct follow	*f = l->f;
 	cJSON		*ev;
-	char		*clean, *out;
+	char		*clean, stamp[40];
+	size_t		 plen = strlen(API_STEP_MARKER);
 
-	if (len > 0 && text[len - 1] == '\r')
+	if (len >= plen && memcmp(text, API_STEP_MARKER, plen) == 0 &&
+	    follow_step(l, text, len) == 0)
+		return;
+	if (len > 0 && text[len - 1] == '\r' &&
+	    (f->has_sink || (f->flags & (FOLLOW_PREFIX | FOLLOW_JSON))))
 		len--;
+	if (f->has_sink) {
+		if (f->sink.line != NULL)
+			f->sink.line(l->name, text, len, f->sink.arg);
+		return;
+	}
+	if ((f->flags & FOLLOW_STAMPS) && !(f->flags & FOLLOW_JSON)) {
+		format_time(now_wall_ms(), stamp, sizeof stamp);
+		if (printf("%s ", stamp) < 0)
+			f->werr = errno;
+	}
 	if (f->flags & FOLLOW_JSON) {
 		clean = follow_utf8(text, len);
 		ev = cJSON_CreateObject();
@@ -160,16 +280,13 @@ follow_emit(struct follow_log *l, const char *text, size_t len)
 		    cJSON_AddStringToObject(ev, "event", "log") == NULL ||
 		    cJSON_AddStringToObject(ev, "task", l->name) == NULL ||
 		    cJSON_AddStringToObject(ev, "line", clean) == NULL ||
-		    (out = cJSON_PrintUnformatted(ev)) == NULL) {
-			f->werr = ENOMEM;
+		    ((f->flags & FOLLOW_STAMPS) && (format_time(now_wall_ms(),
+		    stamp, sizeof stamp), cJSON_AddStringToObject(ev,
+		    "received_at", stamp) == NULL))) {
 			cJSON_Delete(ev);
-			free(clean);
-			return;
+			ev = NULL;
 		}
-		if (printf("%s\n", out) < 0)
-			f->werr = errno;
-		cJSON_free(out);
-		cJSON_Delete(ev);
+		follow_print_json(f, ev);
 		free(clean);
 		return;
 	}
@@ -178,6 +295,27 @@ follow_emit(struct follow_log *l, const char *text, size_t len)
 			f->werr = errno;
 	} else if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF)
 		f->werr = errno;
+}
+
+/* A complete line: held back for --tail, or printed. */
+static void
+follow_emit(struct follow_log *l, const char *text, size_t len)
+{
+	struct follow	*f = l->f;
+
+	if (f->tail == 0) {
+		follow_emit_now(l, text, len);
+		return;
+	}
+	if (l->tail == NULL)
+		l->tail = xcalloc(f->tail, sizeof *l->tail);
+	if (l->ntail < f->tail)
+		l->tail[l->ntail++] = xstrndup(text, len);
+	else {
+		free(l->tail[l->tailpos]);
+		l->tail[l->tailpos] = xstrndup(text, len);
+		l->tailpos = (l->tailpos + 1) % l->ntail;
+	}
 }
 
 /* Log bytes arrived: count them, then print whole lines. */
@@ -192,11 +330,6 @@ follow_data(const char *data, size_t len, void *arg)
 	l->offset += len;
 	l->failures = 0;
 	l->give_up_at = 0;
-	if (!(f->flags & (FOLLOW_PREFIX | FOLLOW_JSON))) {
-		if (fwrite(data, 1, len, stdout) != len)
-			f->werr = errno;
-		return (f->werr != 0);
-	}
 	while (len > 0) {
 		nl = memchr(data, '\n', len);
 		seg = nl != NULL ? (size_t)(nl - data) : len;
@@ -224,14 +357,20 @@ follow_data(const char *data, size_t len, void *arg)
 	return (f->werr != 0);
 }
 
-/* A log ended: print what is left of its last line. */
+/* A log ended: print what is left of its last line and what was held. */
 static void
 follow_flush(struct follow_log *l)
 {
+	size_t	i;
+
 	if (l->line.len != 0) {
 		follow_emit(l, l->line.data, l->line.len);
 		buf_reset(&l->line);
 	}
+	for (i = 0; i < l->ntail; i++)
+		follow_emit_now(l, l->tail[(l->tailpos + i) % l->ntail],
+		    strlen(l->tail[(l->tailpos + i) % l->ntail]));
+	follow_tail_clear(l);
 }
 
 /* Open a stream for l at its offset. */
@@ -272,6 +411,8 @@ follow_run(struct follow *f, char **cause)
 		now = now_mono_ms();
 		busy = 0;
 		wait = 1000;
+		if (f->has_sink && f->sink.tick_ms > 0)
+			wait = f->sink.tick_ms;
 		for (i = 0; i < f->nlogs; i++) {
 			l = f->logs[i];
 			if (!l->armed)
@@ -289,8 +430,14 @@ follow_run(struct follow *f, char **cause)
 		}
 		if (!busy)
 			break;
+		if (follow_interrupted) {
+			rv = 1;
+			goto out;
+		}
 		if (http_multi_poll(hm, (int)wait, cause) == -1)
 			goto out;
+		if (f->has_sink && f->sink.tick != NULL)
+			f->sink.tick(f->sink.arg);
 		while (http_multi_next(hm, &d)) {
 			l = d.arg;
 			l->active = 0;

@@ -335,6 +335,28 @@ render_results(const cJSON *job, const struct taskfile *tf, int print)
 	return (bad);
 }
 
+/* A step marker as a header line; see render.h. */
+void
+render_step_header(const cJSON *m, char *out, size_t len)
+{
+	const char	*step, *ev;
+	char		 dur[32];
+	int64_t		 code;
+
+	step = render_or(render_jstr(m, "step"), "?");
+	ev = render_or(render_jstr(m, "event"), "begin");
+	if (strcmp(ev, "end") != 0) {
+		snprintf(out, len, "--- %s", step);
+		return;
+	}
+	render_ms(m, dur, sizeof dur);
+	if (render_jint(m, "exit_code", &code) == 0 && code != 0)
+		snprintf(out, len, "--- %s failed in %s (exit code %" PRId64
+		    ")", step, dur, code);
+	else
+		snprintf(out, len, "--- %s succeeded in %s", step, dur);
+}
+
 /* The task graph from a parsed file. */
 void
 render_validate(const struct taskfile *tf)

@@ -29,6 +29,12 @@ void		 render_show(const cJSON *job);
  */
 int		 render_results(const cJSON *job, const struct taskfile *tf,
 		    int print);
+/*
+ * The header a step marker (doc/log-format.md) stands for:
+ * "--- build_script" at its begin, "--- build_script succeeded in 1.2s" or
+ * "--- build_script failed in 1.2s (exit code 2)" at its end.
+ */
+void		 render_step_header(const cJSON *marker, char *out, size_t len);
 /* The parsed task graph, as validate prints it. */
 void		 render_validate(const struct taskfile *);
 

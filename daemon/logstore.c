@@ -493,6 +493,34 @@ logstore_length(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	return (len);
 }
 
+/* Append a marker line, starting a new line first when the log is mid-line. */
+int
+logstore_mark(struct logstore *ls, int64_t job, int64_t task, int attempt,
+    const char *line, char **cause)
+{
+	struct logent	*e;
+	char		 last = '\n', *text;
+	int		 rv;
+
+	e = logstore_get(ls, job, task, attempt);
+	logstore_lock(&e->mtx);
+	if (logstore_open_fd(ls, e, cause) != 0) {
+		logstore_unlock(&e->mtx);
+		logstore_put(ls, e);
+		return (-1);
+	}
+	/* Only the task's executor appends, so this stays true below. */
+	if (e->len > 0 && pread(e->fd, &last, 1, e->len - 1) != 1)
+		last = '\n';
+	logstore_unlock(&e->mtx);
+	logstore_put(ls, e);
+	text = xasprintf("%s%s\n", last == '\n' ? "" : "\n", line);
+	rv = logstore_append(ls, job, task, attempt, text, strlen(text), NULL,
+	    cause);
+	free(text);
+	return (rv);
+}
+
 /*
  * Truncate a log back to len bytes.  A log already shorter is left alone
  * (never extended with zeros): after a crash the file may hold less than

@@ -24,6 +24,12 @@ void	logstore_begin(struct logstore *, int64_t job, int64_t task,
  */
 int	logstore_append(struct logstore *, int64_t job, int64_t task,
 	    int attempt, const void *, size_t, int64_t *len, char **cause);
+/*
+ * Append one marker line (see doc/log-format.md), on a line of its own: a
+ * newline goes first when the log does not end with one.  0 or -1 with cause.
+ */
+int	logstore_mark(struct logstore *, int64_t job, int64_t task,
+	    int attempt, const char *line, char **cause);
 /* Mark a task's log finished: followers drain it and stop waiting. */
 void	logstore_finish(struct logstore *, int64_t job, int64_t task,
 	    int attempt);

@@ -11,6 +11,12 @@
 #define API_MAX_BLOB		(1024ull << 20)	/* PUT /v1/blobs/{sha256} */
 #define API_MAX_TASKFILE	(1u << 20)
 
+/*
+ * A line of a task log that starts with this is a step marker written by
+ * stratusd, followed by one JSON object (doc/log-format.md).
+ */
+#define API_STEP_MARKER		"\036stratus-step "
+
 /* Default working directory of a task, as Cirrus CI. */
 #define CIRRUS_DEFAULT_WORKDIR	"/tmp/cirrus-ci-build"
 
@@ -23,6 +29,7 @@
  *   GET  /v1/jobs/{id}
  *   POST /v1/jobs/{id}/cancel        POST /v1/jobs/{id}/retry
  *   GET  /v1/jobs/{id}/tasks/{task}/log?offset=N&follow=1
+ *   GET  /v1/events?job=N&since=ID&follow=0   (SSE; Last-Event-ID resumes)
  * {task} is a task's numeric id or its name within the job.
  */
 
