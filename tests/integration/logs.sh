@@ -134,5 +134,16 @@ ok "terminal display: final task line, failed step and its last lines"
 ! grep -q "$(printf '\033')\[3[0-9]m" "$T/tty"; ok "NO_COLOR: no colour"
 grep -q '^::' "$T/screen"; [ $? = 1 ]; ok "terminal display is not the plain one"
 
+# Ctrl-C in run leaves the job running and says how to go on.
+(cd "$T/slow" && CI=true exec "$STRATUS" --socket "$SOCK" run) >"$T/int" 2>&1 &
+rpid=$!
+for i in $(seq 100); do grep -q 'line 1$' "$T/int" && break; sleep 0.1; done
+kill -INT $rpid; wait $rpid; rc=$?
+ijob=$(sed -n 's/^stratus: job \([0-9]*\) submitted$/\1/p' "$T/int")
+[ $rc = 130 ] && grep -q "stratus logs -f $ijob" "$T/int" &&
+    grep -q "stratus cancel $ijob" "$T/int"
+ok "Ctrl-C in run exits 130 and says how to follow or cancel (got $rc)"
+st wait "$ijob"; ok "the interrupted job ran on to success"
+
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"
