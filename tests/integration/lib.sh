@@ -35,6 +35,15 @@ check() {	# check DESCRIPTION -- COMMAND...
 
 diag() { sed 's/^/# /' "$@"; }
 
+until_ok() {	# until_ok SECONDS COMMAND...: true once COMMAND is, polled
+	local n=$(($1 * 10)) i; shift
+	for i in $(seq "$n"); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 st() { "$STRATUS" --socket "$SOCK" "$@"; }
 
 start_daemon() {

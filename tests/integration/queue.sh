@@ -7,15 +7,6 @@
 jstate() { st --json show "$1" | jq -r .state; }
 tstate() { st --json show "$1" | jq -r .tasks[0].state; }
 
-# until_ok SECONDS COMMAND...: poll every 0.1 s.
-until_ok() {
-	local n=$(($1 * 10)) i; shift
-	for i in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 is_state() { [ "$(jstate "$1")" = "$2" ]; }
 not_queued() { [ "$(jstate "$1")" != queued ]; }
 

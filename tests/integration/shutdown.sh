@@ -3,14 +3,6 @@
 # and the Podman service that stratusd owns dying under a running task.
 . "$STRATUS_SRCDIR/tests/integration/lib.sh"
 
-until_ok() {	# until_ok SECONDS COMMAND...: poll every 0.1 s
-	local n=$(($1 * 10)) i; shift
-	for i in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 jstate() { st --json show "$1" | jq -r .tasks[0].state; }
 is_state() { [ "$(jstate "$1")" = "$2" ]; }
 logged() { st logs "$1" 2>/dev/null | grep -q "$2"; }
@@ -78,7 +70,8 @@ grep -q "podman service gone; starting it again" "$T/daemon.log"
 ok "stratusd restarted the service it owns"
 stop_daemon; ok "stratusd stops"
 # The orphaned container of the errored task (conmon outlived the service).
-ids=$(podman ps -aq --filter "label=stratus.job=$j")
-[ -z "$ids" ] || podman rm -f -t 0 $ids >/dev/null 2>&1
+ids=$(XDG_RUNTIME_DIR=$rt podman ps -aq --filter "label=stratus.job=$j" \
+    2>/dev/null)
+[ -z "$ids" ] || XDG_RUNTIME_DIR=$rt podman rm -f -t 0 $ids >/dev/null 2>&1
 rm -rf "$rt"
 daemon_log_clean; ok "no sanitizer report"
