@@ -305,7 +305,8 @@ artifacts_list(const char *root, int64_t job, int64_t task, int attempt)
 	dir = artifacts_dir(root, job, task, attempt);
 	artifacts_walk(dir, "", 0, &w);
 	free(dir);
-	qsort(w.v, w.n, sizeof *w.v, artifacts_cmp);
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof *w.v, artifacts_cmp);
 	arr = cJSON_CreateArray();
 	for (i = 0; i < w.n; i++) {
 		o = cJSON_CreateObject();
