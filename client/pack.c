@@ -287,7 +287,8 @@ pack_dir(const char *dir, struct pack *p, char **cause)
 		goto out;
 	}
 	ignore_free(ig);
-	qsort(l.v, l.n, sizeof *l.v, pack_cmp);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof *l.v, pack_cmp);
 
 	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
 		tmpdir = "/tmp";
