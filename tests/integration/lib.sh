@@ -14,15 +14,18 @@ STATE=$T/state
 DPID=
 ntest=0
 nfail=0
+# TAP lines go to fd 3, a copy of the original stdout, so that a test's
+# redirection of a check (check ... >/dev/null) cannot swallow them.
+exec 3>&1
 
 ok() {		# ok DESCRIPTION (previous command's status decides)
 	local rc=$?
 	ntest=$((ntest + 1))
 	if [ $rc -eq 0 ]; then
-		echo "ok $ntest - $*"
+		echo "ok $ntest - $*" >&3
 	else
 		nfail=$((nfail + 1))
-		echo "not ok $ntest - $*"
+		echo "not ok $ntest - $*" >&3
 	fi
 	return 0
 }
