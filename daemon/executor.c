@@ -325,7 +325,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	const char		*workdir = NULL;
 	char			 nonce[RUNNER_NONCE_LEN + 1];
 	char			*script = NULL, *id = NULL, *why = NULL;
-	char			*labels[4] = { NULL, NULL, NULL, NULL };
+	char			*labels[5] = { NULL, NULL, NULL, NULL, NULL };
 	char			**envl = NULL;
 	void			*blob = NULL;
 	const char		*argv[4];
@@ -344,6 +344,8 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	labels[0] = xasprintf("stratus.job=%" PRId64, e->task->job_id);
 	labels[1] = xasprintf("stratus.task=%" PRId64, e->task->id);
 	labels[2] = xasprintf("stratus.attempt=%d", e->task->attempt);
+	/* Several daemons (state dirs) of one user share a Podman. */
+	labels[3] = xasprintf("stratus.instance=%s", e->env->instance);
 	envl = exec_env_list(e, workdir);
 	if (workspace_env(e->ws, envl, cause) == -1)
 		goto out;
@@ -421,7 +423,7 @@ out:
 	free(blob);
 	free(id);
 	free(script);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		free(labels[i]);
 	exec_strv_free(envl);
 	return (r);

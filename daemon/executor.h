@@ -21,6 +21,7 @@ struct exec_env {
 	const char		*netns;		/* NULL: Podman's default */
 	int			 stop_timeout_s;
 	const char		*state_dir;	/* artifacts, caches, secrets */
+	const char		*instance;	/* this state dir's id: a label */
 	int			 keep;		/* retention (gc.h); 0: none */
 };
 

@@ -856,8 +856,9 @@ out:
 /* POST /build with the context tar; output lines go to cb. */
 int
 podman_image_build(struct podman *p, const char *dockerfile,
-    const char *tag, const char *const *buildargs, const void *tar,
-    size_t len, void (*cb)(const char *, void *), void *arg, char **cause)
+    const char *tag, const char *const *buildargs, size_t nbuildargs,
+    const void *tar, size_t len, void (*cb)(const char *, void *), void *arg,
+    char **cause)
 {
 	struct reply	 r;
 	struct pull	 pl;
@@ -873,7 +874,7 @@ podman_image_build(struct podman *p, const char *dockerfile,
 	pl.arg = arg;
 	what = xasprintf("build %s", tag);
 	args = cJSON_CreateObject();
-	for (i = 0; buildargs != NULL && buildargs[i] != NULL; i++) {
+	for (i = 0; i < nbuildargs; i++) {
 		if ((eq = strchr(buildargs[i], '=')) == NULL)
 			continue;
 		key = xstrndup(buildargs[i], (size_t)(eq - buildargs[i]));
@@ -1159,9 +1160,9 @@ podman_jint(const cJSON *o, const char *name)
 	return (0);
 }
 
-/* GET /containers/json?all=true&filters={"label":[label]}. */
+/* GET /containers/json?all=true&filters={"label":[labels...]}. */
 int
-podman_container_list(struct podman *p, const char *label,
+podman_container_list(struct podman *p, const char *const *labels,
     struct podman_container **out, size_t *nout, char **cause)
 {
 	struct reply		 r;
@@ -1176,7 +1177,8 @@ podman_container_list(struct podman *p, const char *label,
 	*nout = 0;
 	f = jcheck(cJSON_CreateObject());
 	a = jcheck(cJSON_AddArrayToObject(f, "label"));
-	cJSON_AddItemToArray(a, jcheck(cJSON_CreateString(label)));
+	for (i = 0; labels[i] != NULL; i++)
+		cJSON_AddItemToArray(a, jcheck(cJSON_CreateString(labels[i])));
 	if ((fs = cJSON_PrintUnformatted(f)) == NULL)
 		fatalx("cJSON: out of memory");
 	cJSON_Delete(f);
@@ -1184,7 +1186,8 @@ podman_container_list(struct podman *p, const char *label,
 	cJSON_free(fs);
 	path = xasprintf("/containers/json?all=true&filters=%s", efs);
 	free(efs);
-	what = xasprintf("list containers %s", label);
+	what = xasprintf("list containers %s", labels[0] != NULL ? labels[0] :
+	    "(all)");
 	podman_reply_init(&r, PODMAN_REPLY_MAX);
 	if (podman_call(p, "GET", path, NULL, NULL, 0, PODMAN_CALL_S, &r,
 	    what, cause) != 0)

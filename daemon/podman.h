@@ -71,12 +71,12 @@ int	podman_container_get_archive(struct podman *, const char *id,
 	    const char *path, size_t max, void **tar, size_t *len, int *missing,
 	    char **cause);
 /* Build tag from the context tar (len bytes) with the Dockerfile at
- * dockerfile inside it and "K=V" buildargs (NULL-terminated, may be NULL);
+ * dockerfile inside it and nbuildargs "K=V" buildargs;
  * each output line goes to cb. */
 int	podman_image_build(struct podman *, const char *dockerfile,
-	    const char *tag, const char *const *buildargs, const void *tar,
-	    size_t len, void (*cb)(const char *, void *), void *arg,
-	    char **cause);
+	    const char *tag, const char *const *buildargs, size_t nbuildargs,
+	    const void *tar, size_t len, void (*cb)(const char *, void *),
+	    void *arg, char **cause);
 int	podman_container_start(struct podman *, const char *id, char **cause);
 /* Wait until exited or stopped; *exit_code set. */
 int	podman_container_wait(struct podman *, const char *id, int *exit_code,
@@ -87,9 +87,9 @@ int	podman_container_kill(struct podman *, const char *id,
 	    const char *signal, char **cause);
 /* DELETE ?force=true&volumes=true; a missing container is not an error. */
 int	podman_container_remove(struct podman *, const char *id, char **cause);
-/* Containers with label "key=value"; caller frees with
- * podman_containers_free. */
-int	podman_container_list(struct podman *, const char *label,
+/* Containers with every label of the NULL-terminated list ("key=value");
+ * caller frees with podman_containers_free. */
+int	podman_container_list(struct podman *, const char *const *labels,
 	    struct podman_container **, size_t *, char **cause);
 void	podman_containers_free(struct podman_container *, size_t);
 /* Inspect one container: state and exit code.  1 when it does not exist.

@@ -149,7 +149,7 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
     char **cause)
 {
 	struct podman_container	*list = NULL;
-	char			*label;
+	char			*label[3] = { NULL, NULL, NULL };
 	size_t			 n = 0;
 	int			 r;
 
@@ -158,9 +158,12 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
 		return (podman_container_inspect(pm, a->task->container, c,
 		    cause));
 	/* Died between create and recording the id: look by label. */
-	label = xasprintf("stratus.task=%" PRId64, a->task->id);
-	r = podman_container_list(pm, label, &list, &n, cause);
-	free(label);
+	label[0] = xasprintf("stratus.task=%" PRId64, a->task->id);
+	label[1] = xasprintf("stratus.instance=%s", a->env->instance);
+	r = podman_container_list(pm, (const char *const *)label, &list, &n,
+	    cause);
+	free(label[0]);
+	free(label[1]);
 	if (r == -1)
 		return (-1);
 	if (n == 0) {

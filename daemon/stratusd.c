@@ -27,6 +27,7 @@
 #include "daemon/podman.h"
 #include "daemon/podsvc.h"
 #include "daemon/recovery.h"
+#include "daemon/runner.h"
 #include "daemon/scheduler.h"
 #include "daemon/sdnotify.h"
 #include "daemon/sock.h"
@@ -264,6 +265,35 @@ lock_state(const char *dir)
 	return (fd);
 }
 
+/*
+ * This state directory's id, made once: containers carry it as a label so
+ * that daemons of one user on different state directories (tests, say)
+ * never take each other's containers.  Caller frees.
+ */
+static char *
+instance_id(const char *dir)
+{
+	char	 id[RUNNER_NONCE_LEN + 1], *path, *data;
+	size_t	 len;
+	int	 fd;
+
+	path = xasprintf("%s/instance", dir);
+	if ((data = read_file(path, 64, &len)) != NULL && len >= 8 &&
+	    strspn(data, "0123456789abcdef") == len) {
+		free(path);
+		return (data);
+	}
+	free(data);
+	runner_nonce(id);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || write_all(fd, id, strlen(id)) == -1 ||
+	    fsync(fd) == -1)
+		fatal("write %s", path);
+	close(fd);
+	free(path);
+	return (xstrdup(id));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -279,7 +309,7 @@ main(int argc, char **argv)
 	struct exec_env		 env;
 	struct api_env		 aenv;
 	sigset_t		 set;
-	char			*cause = NULL, *path;
+	char			*cause = NULL, *path, *instance;
 	int			 fd, lockfd, sig, activated;
 	CURLcode		 cc;
 
@@ -322,6 +352,7 @@ main(int argc, char **argv)
 	if (mkdir_p(o.state_dir, 0700) == -1)
 		fatal("cannot create state directory %s", o.state_dir);
 	lockfd = lock_state(o.state_dir);
+	instance = instance_id(o.state_dir);
 	path = xasprintf("%s/stratus.db", o.state_dir);
 	if (store_open(path, &store, &cause) == -1)
 		fatalx("%s: %s", path, cause);
@@ -362,6 +393,7 @@ main(int argc, char **argv)
 	 * cancel and shutdown. */
 	env.stop_timeout_s = 2;
 	env.state_dir = o.state_dir;
+	env.instance = instance;
 	env.keep = o.keep;
 	if (sched_start(&env, &ps, o.jobs, &sched, &cause) == -1)
 		fatalx("%s", cause);
@@ -410,6 +442,7 @@ main(int argc, char **argv)
 	curl_global_cleanup();
 	free(o.socket);
 	free(o.state_dir);
+	free(instance);
 	conffile_free(&o.cf);
 	log_info("stopped");
 	return (0);

@@ -217,7 +217,8 @@ workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 		    API_MAX_BLOB, cause) == -1)
 			goto out;
 		if (podman_image_build(pm, ws->spec->dockerfile, tag,
-		    (const char *const *)ws->spec->docker_arguments, blob, len,
+		    (const char *const *)ws->spec->docker_arguments,
+		    ws->spec->ndocker_arguments, blob, len,
 		    ws_build_line, ws, cause) == -1)
 			goto out;
 		secrets_mask_flush(ws->mask);

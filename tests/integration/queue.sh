@@ -77,7 +77,7 @@ until_ok 20 is_state "$qa" cancelled; ok "a queued job cancelled is cancelled"
 st --json show "$qa" | jq -e '.tasks[0].started_at == null and
     .tasks[0].log_bytes == 0' >/dev/null
 ok "it never started"
-[ -z "$(podman ps -aq --filter "label=stratus.job=$qa")" ]
+[ -z "$(podman ps -aq --filter "label=stratus.job=$qa" --filter "label=stratus.instance=$(cat "$STATE/instance")")" ]
 ok "and has no container"
 
 # --- priority: within a project, higher priority first ------------------

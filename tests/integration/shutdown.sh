@@ -44,7 +44,7 @@ start_daemon --grace 1
 st --json show "$j" | jq -e '.tasks[0].state == "cancelled" and
     .tasks[0].reason == "stratusd shut down"' >/dev/null
 ok "after a restart the task is cancelled, reason 'stratusd shut down'"
-[ -z "$(podman ps -q --filter "label=stratus.job=$j")" ]
+[ -z "$(podman ps -q --filter "label=stratus.job=$j" --filter "label=stratus.instance=$(cat "$STATE/instance")")" ]
 ok "its container is stopped"
 stop_daemon; ok "stratusd stops"
 
@@ -71,6 +71,7 @@ ok "stratusd restarted the service it owns"
 stop_daemon; ok "stratusd stops"
 # The orphaned container of the errored task (conmon outlived the service).
 ids=$(XDG_RUNTIME_DIR=$rt podman ps -aq --filter "label=stratus.job=$j" \
+    --filter "label=stratus.instance=$(cat "$STATE/instance")" \
     2>/dev/null)
 [ -z "$ids" ] || XDG_RUNTIME_DIR=$rt podman rm -f -t 0 $ids >/dev/null 2>&1
 rm -rf "$rt"

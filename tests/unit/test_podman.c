@@ -429,6 +429,7 @@ Test(podman, poll_stops_container)
 	struct out	 o;
 	struct podman_container *list = NULL;
 	char		*id, *label, *cause = NULL;
+	const char	*labels[] = { NULL, "stratus.kind=test", NULL };
 	size_t		 n = 0, i;
 	int		 code = -1, found = 0;
 	int64_t		 t0, ms;
@@ -436,6 +437,7 @@ Test(podman, poll_stops_container)
 	out_init(&o);
 	o.stop_after = 5;	/* about half a second in */
 	label = test_label("stop");
+	labels[0] = label;
 	id = create(argv, label, &o);
 	t0 = now_mono_ms();
 	cr_assert_eq(podman_container_run_attached(pm, id, out_cb, poll_cb, 1,
@@ -447,7 +449,7 @@ Test(podman, poll_stops_container)
 	cr_assert_neq(code, 0);
 	cr_assert_str_eq(o.o.data, "started\n");
 
-	cr_assert_eq(podman_container_list(pm, label, &list, &n, &cause), 0,
+	cr_assert_eq(podman_container_list(pm, labels, &list, &n, &cause), 0,
 	    "%s", cause);
 	for (i = 0; i < n; i++) {
 		if (strcmp(list[i].id, id) == 0) {
@@ -461,7 +463,7 @@ Test(podman, poll_stops_container)
 	podman_containers_free(list, n);
 
 	remove_container(id);
-	cr_assert_eq(podman_container_list(pm, label, &list, &n, &cause), 0,
+	cr_assert_eq(podman_container_list(pm, labels, &list, &n, &cause), 0,
 	    "%s", cause);
 	cr_assert_eq(n, 0);
 	podman_containers_free(list, n);
