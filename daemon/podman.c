@@ -1244,7 +1244,9 @@ podman_container_inspect(struct podman *p, const char *id,
 	if (podman_call(p, "GET", path, NULL, NULL, 0, PODMAN_CALL_S, &r,
 	    what, cause) != 0)
 		goto out;
-	if (r.status == 404) {
+	/* 4.3 answers 500 "no such container" for one removed moments ago. */
+	if (r.status == 404 || (r.status == 500 && r.body.data != NULL &&
+	    strstr(r.body.data, "no such container") != NULL)) {
 		ret = 1;
 		goto out;
 	}

@@ -195,24 +195,32 @@ adopt_deadline(const struct store_task *t, int64_t *timeout_s)
 	return (t->started_ms + *timeout_s * 1000);
 }
 
-/* The container was created but never started: start the task afresh. */
+/*
+ * The container was created but never started: start the task afresh.  The
+ * store forgets the container before it is removed, so a crash in between
+ * leaves at worst an unstarted container, never a task pointing at a
+ * container that is gone.
+ */
 static void
 adopt_requeue(struct adopt *a, struct podman *pm, const char *id)
 {
 	char	*cause = NULL;
 
-	if (podman_container_remove(pm, id, &cause) == -1 ||
-	    logstore_truncate(a->env->logs, a->task->job_id, a->task->id,
-	    a->task->attempt, 0, &cause) == -1 ||
-	    store_task_set_container(a->env->store, a->task->id, NULL,
+	if (store_task_set_container(a->env->store, a->task->id, NULL,
 	    &cause) == -1 ||
 	    store_task_set_progress(a->env->store, a->task->id, NULL, 0, 0,
 	    &cause) == -1 ||
+	    logstore_truncate(a->env->logs, a->task->job_id, a->task->id,
+	    a->task->attempt, 0, &cause) == -1 ||
 	    store_task_set_state(a->env->store, a->task->id, TASK_QUEUED, -1,
 	    NULL, &cause) == -1) {
 		log_warnx("task %" PRId64 ": requeue: %s", a->task->id, cause);
 		free(cause);
 		return;
+	}
+	if (podman_container_remove(pm, id, &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", a->task->id, cause);
+		free(cause);
 	}
 	log_info("task %" PRId64 ": its container never started; requeued",
 	    a->task->id);
