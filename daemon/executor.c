@@ -46,6 +46,7 @@ struct exec {
 	struct workspace	*ws;		/* secrets, artifacts, caches */
 	int64_t			 raw_off;	/* container output bytes fed */
 	int64_t			 ckpt_ms;	/* last checkpoint, monotonic */
+	char			*container;	/* to remove once recorded */
 };
 
 /* Append text to the task's log; a log that cannot be written is noted once. */
@@ -415,10 +416,10 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	    !e->timed_out);
 	r = 0;
 remove:
-	if (podman_container_remove(pm, id, &why) == -1) {
-		log_warnx("task %" PRId64 ": %s", e->task->id, why);
-		free(why);
-	}
+	/* Removed only after the result is committed (executor_run): a crash
+	 * in between must find the container, not report it gone. */
+	e->container = id;
+	id = NULL;
 out:
 	free(blob);
 	free(id);
@@ -575,7 +576,14 @@ done:
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || e.timed_out)
 		exec_say(&e, "%s", reason != NULL ? reason : state_name(st));
 	exec_finish(&e, st, exit_code, reason);
+	if (e.container != NULL && podman_container_remove(pm, e.container,
+	    &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", e.task->id, cause);
+		free(cause);
+		cause = NULL;
+	}
 out:
+	free(e.container);
 	free(reason);
 	free(cause);
 	cJSON_Delete(json);

@@ -196,7 +196,8 @@ adopt_deadline(const struct store_task *t, int64_t *timeout_s)
 }
 
 /*
- * The container was created but never started: start the task afresh.  The
+ * The container was created but never started (or never created: id
+ * NULL): start the task afresh.  The
  * store forgets the container before it is removed, so a crash in between
  * leaves at worst an unstarted container, never a task pointing at a
  * container that is gone.
@@ -218,7 +219,7 @@ adopt_requeue(struct adopt *a, struct podman *pm, const char *id)
 		free(cause);
 		return;
 	}
-	if (podman_container_remove(pm, id, &cause) == -1) {
+	if (id != NULL && podman_container_remove(pm, id, &cause) == -1) {
 		log_warnx("task %" PRId64 ": %s", a->task->id, cause);
 		free(cause);
 	}
@@ -264,14 +265,23 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 		    "Podman: %s", cause);
 		goto done;
 	}
+	if (r == 1 && a.task->container == NULL) {
+		/* Killed before its container existed: nothing of it ran. */
+		adopt_requeue(&a, pm, NULL);
+		logstore_finish(env->logs, a.task->job_id, a.task->id,
+		    a.task->attempt);
+		goto out;
+	}
 	if (r == 1) {
 		reason = xstrdup("stratusd restarted and the task's container "
 		    "is gone");
 		goto done;
 	}
 	id = xstrdup(c.id);
+	/* Never started ("initialized": runc created it, start never came). */
 	if (a.task->nonce == NULL || strcmp(c.state, "created") == 0 ||
-	    strcmp(c.state, "configured") == 0) {
+	    strcmp(c.state, "configured") == 0 ||
+	    strcmp(c.state, "initialized") == 0) {
 		adopt_requeue(&a, pm, id);
 		logstore_finish(env->logs, a.task->job_id, a.task->id,
 		    a.task->attempt);
@@ -349,15 +359,16 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 remove:
 	free(cause);
 	cause = NULL;
-	if (podman_container_remove(pm, id, &cause) == -1) {
-		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
-		free(cause);
-		cause = NULL;
-	}
 done:
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || timed_out)
 		adopt_say(&a, "%s", reason != NULL ? reason : state_name(st));
 	executor_finish(env, a.task, st, exit_code, reason);
+	/* After the result is committed, as in the executor. */
+	if (id != NULL && podman_container_remove(pm, id, &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
+		free(cause);
+		cause = NULL;
+	}
 out:
 	free(cause);
 	free(reason);
