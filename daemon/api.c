@@ -365,7 +365,7 @@ api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
 	struct tf_error		 err;
 	struct tf_env		 env = { NULL, 0 }, git = { NULL, 0 };
 	struct tf_context	 ctx = { NULL, NULL, 0 };
-	const char		*name, *blob;
+	const char		*name, *blob, **changed = NULL;
 	char			 msg[1024], *why = NULL;
 	int			*sel = NULL, any;
 	size_t			 i;
@@ -433,6 +433,21 @@ api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
 		}
 	}
 	ctx.env = &env;
+	/* The client's changed-file list, for changesInclude(); borrowed. */
+	it = cJSON_GetObjectItemCaseSensitive(body, "changed_files");
+	if (cJSON_IsArray(it)) {
+		changed = xcalloc((size_t)cJSON_GetArraySize(it) + 1,
+		    sizeof *changed);
+		for (it = it->child; it != NULL; it = it->next) {
+			if (!cJSON_IsString(it)) {
+				r = api_error(c, APIERR_BAD_REQUEST,
+				    "'changed_files' must be a list of paths");
+				goto out;
+			}
+			changed[ctx.nchanged++] = it->valuestring;
+		}
+		ctx.changed = changed;
+	}
 	if (taskfile_parse(name, tfj->valuestring, strlen(tfj->valuestring),
 	    &ctx, &tf, &err) == -1) {
 		tf_error_format(&err, msg, sizeof msg);
@@ -477,6 +492,7 @@ api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
 		jobenv_prepend(&tf->tasks[i], &git);
 	r = api_job_insert(a, c, body, tf, sel);
 out:
+	free(changed);
 	free(sel);
 	tf_env_free(&git);
 	tf_env_free(&env);
@@ -530,6 +546,7 @@ api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
 	struct store_task	*t = NULL;
 	char			*cause = NULL;
 	ssize_t			 n;
+	uint64_t		 gen;
 	int			 finished, done;
 
 	for (;;) {
@@ -548,6 +565,7 @@ api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
 			return (MHD_CONTENT_READER_END_OF_STREAM);
 		if (!finished)
 			continue;
+		gen = logstore_generation(ls->api->env.logs);
 		/* Not live: over once the task has ended (or is gone). */
 		if (store_task_get(ls->api->env.store, ls->task, &t,
 		    &cause) != 0) {
@@ -567,7 +585,10 @@ api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
 			}
 			return (MHD_CONTENT_READER_END_OF_STREAM);
 		}
-		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+		/* Queued: sleep until its log goes live (or a second passes,
+		 * for a task that ends without ever running). */
+		logstore_wait_live(ls->api->env.logs, ls->job, ls->task,
+		    ls->attempt, gen, 1000);
 	}
 	(void)pos;
 }

@@ -53,6 +53,8 @@ struct logstore {
 	char			*dir;
 	int64_t			 cap;
 	pthread_mutex_t		 mtx;		/* guards live and refs */
+	pthread_cond_t		 begun;		/* a log went live */
+	uint64_t		 gen;		/* count of logs gone live */
 	struct logents		 live;
 };
 
@@ -210,6 +212,9 @@ logstore_get(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	e->refs = 1;
 	e->listed = 1;
 	LIST_INSERT_HEAD(&ls->live, e, entry);
+	ls->gen++;
+	if ((error = pthread_cond_broadcast(&ls->begun)) != 0)
+		goto fail;
 	logstore_unlock(&ls->mtx);
 	return (e);
 
@@ -261,9 +266,10 @@ int
 logstore_open(const char *dir, int64_t cap, struct logstore **lsp,
     char **cause)
 {
-	struct logstore	*ls;
-	struct stat	 st;
-	int		 error;
+	struct logstore		*ls;
+	struct stat		 st;
+	pthread_condattr_t	 ca;
+	int			 error;
 
 	*lsp = NULL;
 	if (cap < 0) {
@@ -296,6 +302,13 @@ logstore_open(const char *dir, int64_t cap, struct logstore **lsp,
 		errno = error;
 		return (-1);
 	}
+	if ((error = pthread_condattr_init(&ca)) != 0 ||
+	    (error = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
+	    (error = pthread_cond_init(&ls->begun, &ca)) != 0) {
+		errno = error;
+		fatal("logstore: pthread init");
+	}
+	pthread_condattr_destroy(&ca);
 	*lsp = ls;
 	return (0);
 }
@@ -313,6 +326,7 @@ logstore_close(struct logstore *ls)
 		logstore_free(e);
 	}
 	pthread_mutex_destroy(&ls->mtx);
+	pthread_cond_destroy(&ls->begun);
 	free(ls->dir);
 	free(ls);
 }
@@ -650,6 +664,40 @@ logstore_deadline(struct timespec *ts, int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+uint64_t
+logstore_generation(struct logstore *ls)
+{
+	uint64_t	 gen;
+
+	logstore_lock(&ls->mtx);
+	gen = ls->gen;
+	logstore_unlock(&ls->mtx);
+	return (gen);
+}
+
+int
+logstore_wait_live(struct logstore *ls, int64_t job, int64_t task,
+    int attempt, uint64_t since, int wait_ms)
+{
+	struct timespec	 deadline;
+	int		 live, error;
+
+	logstore_deadline(&deadline, wait_ms);
+	logstore_lock(&ls->mtx);
+	while (!(live = logstore_find(ls, job, task, attempt) != NULL) &&
+	    ls->gen == since) {
+		error = pthread_cond_timedwait(&ls->begun, &ls->mtx, &deadline);
+		if (error == ETIMEDOUT)
+			break;
+		if (error != 0) {
+			errno = error;
+			fatal("pthread_cond_timedwait");
+		}
+	}
+	logstore_unlock(&ls->mtx);
+	return (live);
 }
 
 /*

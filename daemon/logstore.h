@@ -51,6 +51,15 @@ ssize_t	logstore_read(struct logstore *, int64_t job, int64_t task,
 	    int attempt, int64_t offset, void *buf, size_t max, int wait_ms,
 	    int *finished);
 
+/*
+ * Followers of a queued task sleep here instead of polling: take the
+ * generation (a count of logs gone live) before looking at the task's
+ * state, then wait up to wait_ms until its log is live or any log went live
+ * since (so a begin between the two is never missed).  1 when it is live.
+ */
+uint64_t logstore_generation(struct logstore *);
+int	logstore_wait_live(struct logstore *, int64_t job, int64_t task,
+	    int attempt, uint64_t since, int wait_ms);
 /* Remove a job's logs. */
 int	logstore_remove_job(struct logstore *, int64_t job, char **cause);
 

@@ -327,6 +327,57 @@ Test(logstore, follower_woken_by_finish)
 	    (long long)(w.done_ms - t0));
 }
 
+struct live_waiter {
+	uint64_t	 since;
+	int		 live;
+	int64_t		 done_ms;
+};
+
+static void *
+wait_live_main(void *arg)
+{
+	struct live_waiter	*w = arg;
+
+	w->live = logstore_wait_live(ls, 8, 1, 1, w->since, 5000);
+	w->done_ms = now_mono_ms();
+	return (NULL);
+}
+
+Test(logstore, wait_live_woken_by_begin)
+{
+	struct live_waiter	 w;
+	pthread_t		 t;
+	int64_t			 t0;
+
+	w.since = logstore_generation(ls);
+	cr_assert_eq(pthread_create(&t, NULL, wait_live_main, &w), 0);
+	usleep(100 * 1000);
+	t0 = now_mono_ms();
+	logstore_begin(ls, 8, 1, 1);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert_eq(w.live, 1);
+	cr_assert_lt(w.done_ms - t0, 500, "woken %lld ms after begin",
+	    (long long)(w.done_ms - t0));
+	logstore_finish(ls, 8, 1, 1);
+}
+
+Test(logstore, wait_live_never_misses_a_begin_before_the_wait)
+{
+	uint64_t	 since;
+	int64_t		 t0;
+
+	since = logstore_generation(ls);
+	logstore_begin(ls, 8, 2, 1);		/* another log went live */
+	t0 = now_mono_ms();
+	cr_assert_eq(logstore_wait_live(ls, 8, 1, 1, since, 5000), 0);
+	cr_assert_lt(now_mono_ms() - t0, 500);
+	since = logstore_generation(ls);
+	t0 = now_mono_ms();
+	cr_assert_eq(logstore_wait_live(ls, 8, 1, 1, since, 200), 0);
+	cr_assert_geq(now_mono_ms() - t0, 150);
+	logstore_finish(ls, 8, 2, 1);
+}
+
 Test(logstore, follower_times_out)
 {
 	struct waiter	w = { .off = 0, .wait_ms = 200 };
