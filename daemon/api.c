@@ -902,11 +902,11 @@ api_start(const struct api_env *env, int fd, struct api **out, char **cause)
 	a->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, api_handle, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, a,	/* first, as MHD asks */
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
-	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, a,
 	    MHD_OPTION_END);
 	if (a->mhd == NULL) {
 		*cause = xstrdup("cannot start the HTTP server");
