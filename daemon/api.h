@@ -5,6 +5,7 @@
 struct store;
 struct logstore;
 struct blobstore;
+struct gc_policy;
 struct sched;
 struct api;
 
@@ -14,7 +15,7 @@ struct api_env {
 	struct blobstore	*blobs;
 	struct sched		*sched;
 	const char		*state_dir;	/* artifacts, caches, secrets */
-	int			 keep;		/* finished jobs per project */
+	const struct gc_policy	*gc;		/* retention (gc.h) */
 };
 
 /* Serve the API on the listening socket fd (taken over).  0, or -1 with

@@ -38,6 +38,7 @@ conffile_init(struct conffile *c)
 	c->grace_s = -1;
 	c->log_cap = -1;
 	c->keep = -1;
+	c->keep_days = -1;
 	c->exit_idle_s = -1;
 }
 
@@ -194,7 +195,7 @@ cf_projects(struct cfparse *p, yaml_node_t *n, struct conffile *c)
 }
 
 #define CF_KEYS "socket, state_dir, podman, network, jobs, grace, " \
-	"log_cap, keep, exit_idle_time, projects"
+	"log_cap, keep, keep_days, exit_idle_time, projects"
 
 /* One top-level key. */
 static int
@@ -231,6 +232,12 @@ cf_key(struct cfparse *p, yaml_node_t *k, yaml_node_t *v, struct conffile *c)
 		if (cf_int(p, key, v, 0, 1000000, &x) == -1)
 			return (-1);
 		c->keep = (int)x;
+		return (0);
+	}
+	if (strcmp(key, "keep_days") == 0) {
+		if (cf_int(p, key, v, 0, 36500, &x) == -1)
+			return (-1);
+		c->keep_days = (int)x;
 		return (0);
 	}
 	if (strcmp(key, "exit_idle_time") == 0) {

@@ -24,6 +24,7 @@ struct conffile {
 	int			 grace_s;
 	int64_t			 log_cap;	/* bytes per task log */
 	int			 keep;		/* finished jobs kept */
+	int			 keep_days;	/* finished jobs' age */
 	int			 exit_idle_s;
 	struct conffile_project	*projects;
 	size_t			 nprojects;

@@ -11,6 +11,7 @@ struct store;
 struct store_task;
 struct logstore;
 struct blobstore;
+struct gc_policy;
 
 /* What every executor shares; owned by the daemon, outlives executors. */
 struct exec_env {
@@ -22,7 +23,7 @@ struct exec_env {
 	int			 stop_timeout_s;
 	const char		*state_dir;	/* artifacts, caches, secrets */
 	const char		*instance;	/* this state dir's id: a label */
-	int			 keep;		/* retention (gc.h); 0: none */
+	const struct gc_policy	*gc;		/* retention (gc.h) */
 };
 
 /* Set by others to stop a running task; read by the executor. */

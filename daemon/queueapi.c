@@ -183,7 +183,7 @@ queueapi_gc(const struct api_env *env, cJSON **out)
 	struct gc_result	 res;
 	char			*cause = NULL;
 
-	if (gc_run(env->store, env->logs, env->blobs, env->keep, &res,
+	if (gc_run(env->store, env->logs, env->blobs, env->gc, &res,
 	    &cause) == -1)
 		return (queueapi_store_error(out, cause));
 	*out = cJSON_CreateObject();

@@ -46,7 +46,7 @@ sched_retain(const struct exec_env *env)
 	struct gc_result	 res;
 	char			*cause = NULL;
 
-	if (gc_run(env->store, env->logs, env->blobs, env->keep, &res,
+	if (gc_run(env->store, env->logs, env->blobs, env->gc, &res,
 	    &cause) == -1) {
 		log_warnx("retention: %s", cause);
 		free(cause);

@@ -191,9 +191,11 @@ int	store_queue_set_paused(struct store *, int paused, char **cause);
 int	store_queue_paused(struct store *, int *paused, char **cause);
 
 /* Retention (store_gc.c): ids (caller frees) of the finished jobs of each
- * project beyond its keep newest, oldest first. */
-int	store_jobs_expired(struct store *, int keep, int64_t **ids,
-	    size_t *nids, char **cause);
+ * project beyond its keep newest (keep 0: none by count) or whose last
+ * task finished before before_ms (wall clock; 0: none by age), oldest
+ * first. */
+int	store_jobs_expired(struct store *, int keep, int64_t before_ms,
+	    int64_t **ids, size_t *nids, char **cause);
 /* Delete a finished job with its tasks; *orphan (caller frees, or NULL) is
  * its snapshot when no job refers to it any more.  0, 1 when not deleted
  * (no such job, or not finished), -1. */

@@ -6,10 +6,13 @@
 #include "daemon/store_int.h"
 #include "proto/util.h"
 
-/* Finished jobs of each project beyond its keep newest, oldest first. */
+/*
+ * Finished jobs of each project beyond its keep newest, or whose last task
+ * finished before before_ms, oldest first.
+ */
 int
-store_jobs_expired(struct store *s, int keep, int64_t **ids, size_t *nids,
-    char **cause)
+store_jobs_expired(struct store *s, int keep, int64_t before_ms,
+    int64_t **ids, size_t *nids, char **cause)
 {
 	sqlite3_stmt	*st = NULL;
 	int64_t		*v = NULL;
@@ -18,19 +21,23 @@ store_jobs_expired(struct store *s, int keep, int64_t **ids, size_t *nids,
 
 	*ids = NULL;
 	*nids = 0;
-	if (keep < 0)
-		return (sq_fail(cause, "keep must not be negative"));
+	if (keep < 0 || before_ms < 0)
+		return (sq_fail(cause, "keep and age must not be negative"));
 	store_lock(s);
 	/* Counted among finished jobs only: a long queue keeps its history. */
 	if (sq_prep(s, &st, "SELECT id FROM (SELECT j.id AS id, ROW_NUMBER() "
-	    "OVER (PARTITION BY j.project ORDER BY j.id DESC) AS rn "
+	    "OVER (PARTITION BY j.project ORDER BY j.id DESC) AS rn, "
+	    "(SELECT COALESCE(NULLIF(MAX(t.finished_ms), 0), j.created_ms) "
+	    "FROM tasks t WHERE t.job_id = j.id) AS fin "
 	    "FROM jobs j WHERE NOT EXISTS (SELECT 1 FROM tasks t "
 	    "WHERE t.job_id = j.id AND t.state IN (?1, ?2))) "
-	    "WHERE rn > ?3 ORDER BY id", cause) != 0)
+	    "WHERE (?3 > 0 AND rn > ?3) OR (?4 > 0 AND fin < ?4) ORDER BY id",
+	    cause) != 0)
 		goto out;
 	if (sq_bind_state(st, 1, TASK_QUEUED) != SQLITE_OK ||
 	    sq_bind_state(st, 2, TASK_RUNNING) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, keep) != SQLITE_OK) {
+	    sqlite3_bind_int(st, 3, keep) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, before_ms) != SQLITE_OK) {
 		sq_dbfail(s, cause, "bind");
 		goto out;
 	}

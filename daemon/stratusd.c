@@ -32,6 +32,7 @@
 #include "daemon/sdnotify.h"
 #include "daemon/sock.h"
 #include "daemon/store.h"
+#include "daemon/sweep.h"
 #include "proto/log.h"
 #include "proto/util.h"
 
@@ -51,6 +52,7 @@ struct options {
 	int		 verbose;
 	int		 exit_idle_s;
 	int		 keep;		/* finished jobs per project */
+	int64_t		 keep_age_s;	/* finished jobs' age; -1: unset */
 	int64_t		 log_cap;
 	struct conffile	 cf;	/* the file's settings, kept for SIGHUP */
 	int		 jobs_flag;	/* set on the command line: wins */
@@ -66,7 +68,8 @@ usage(int status)
 	    "[--jobs N]\n"
 	    "                [--grace SECONDS] [--network MODE] "
 	    "[--exit-idle-time SECONDS] "
-	    "[--log-cap BYTES] [--keep N] [-v]\n");
+	    "[--log-cap BYTES] [--keep N]\n"
+	    "                [--keep-days N] [-v]\n");
 	exit(status);
 }
 
@@ -86,6 +89,9 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "exit-idle-time", required_argument,	NULL, 'I' },
 		{ "log-cap",	required_argument,	NULL, 'L' },
 		{ "keep",	required_argument,	NULL, 'K' },
+		{ "keep-days",	required_argument,	NULL, 'D' },
+		/* For tests: retention by age in seconds. */
+		{ "keep-seconds", required_argument,	NULL, 'A' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ "help",	no_argument,		NULL, 'h' },
@@ -99,6 +105,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->exit_idle_s = -1;
 	o->log_cap = -1;
 	o->keep = -1;
+	o->keep_age_s = -1;
 	while ((ch = getopt_long(argc, argv, "dnvhj:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -151,6 +158,18 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--keep takes a number of finished jobs "
 				    "per project, not '%s'", optarg);
 			o->keep = (int)n;
+			break;
+		case 'D':
+			if (parse_int64(optarg, 0, 36500, &n) == -1)
+				fatalx("--keep-days takes a number of days "
+				    "(0 to 36500), not '%s'", optarg);
+			o->keep_age_s = n * 86400;
+			break;
+		case 'A':
+			if (parse_int64(optarg, 0, INT32_MAX, &n) == -1)
+				fatalx("--keep-seconds takes seconds, not '%s'",
+				    optarg);
+			o->keep_age_s = n;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -217,14 +236,58 @@ apply_config(struct options *o)
 		o->log_cap = cf->log_cap >= 0 ? cf->log_cap : 0;
 	if (o->keep < 0)
 		o->keep = cf->keep >= 0 ? cf->keep : GC_DEFAULT_KEEP;
+	if (o->keep_age_s < 0)
+		o->keep_age_s = cf->keep_days > 0 ?
+		    (int64_t)cf->keep_days * 86400 : 0;
+}
+
+/*
+ * The file's per-project limits (projects: {NAME: {jobs: N}}) into the
+ * projects table; a project that old (the file before SIGHUP, or NULL)
+ * limited and cf no longer names goes back to no limit of its own.
+ */
+static void
+apply_projects(struct store *store, const struct conffile *old,
+    const struct conffile *cf)
+{
+	const struct conffile_project	*p;
+	char				*cause = NULL;
+	size_t				 i, j;
+
+	for (i = 0; i < cf->nprojects; i++) {
+		p = &cf->projects[i];
+		if (store_project_set(store, p->name, p->jobs, -1,
+		    &cause) == -1) {
+			log_warnx("project %s: %s", p->name, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	for (i = 0; old != NULL && i < old->nprojects; i++) {
+		for (j = 0; j < cf->nprojects; j++)
+			if (strcmp(cf->projects[j].name,
+			    old->projects[i].name) == 0)
+				break;
+		if (j < cf->nprojects)
+			continue;
+		if (store_project_set(store, old->projects[i].name, 0, -1,
+		    &cause) == -1) {
+			log_warnx("project %s: %s", old->projects[i].name,
+			    cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
 }
 
 /* SIGHUP: read the file again and apply what can change while running. */
 static void
-reload_config(struct options *o, struct sched *sched)
+reload_config(struct options *o, struct store *store, struct sched *sched)
 {
-	struct conffile	 cf;
-	char		*cause = NULL;
+	struct conffile_project	*pv;
+	struct conffile		 cf;
+	char			*cause = NULL;
+	size_t			 pn;
 
 	if (load_config(o, &cf, &cause) == -1) {
 		log_warnx("SIGHUP: %s; keeping the running configuration",
@@ -237,10 +300,19 @@ reload_config(struct options *o, struct sched *sched)
 		o->jobs = cf.jobs;
 		sched_set_max_jobs(sched, o->jobs);
 	}
+	apply_projects(store, &o->cf, &cf);
+	sched_wake(sched);
 	log_info("SIGHUP: reloaded %s (socket, state_dir, podman, network, "
-	    "grace and log_cap apply at the next start)",
+	    "grace, log_cap, keep and keep_days apply at the next start)",
 	    cf.path != NULL ? cf.path : "defaults: no configuration file");
-	/* o borrows strings from the start-up file: keep that one. */
+	/* o borrows strings from the start-up file: keep that one, but with
+	 * the projects now applied, for the next SIGHUP. */
+	pv = o->cf.projects;
+	pn = o->cf.nprojects;
+	o->cf.projects = cf.projects;
+	o->cf.nprojects = cf.nprojects;
+	cf.projects = pv;
+	cf.nprojects = pn;
 	conffile_free(&cf);
 }
 
@@ -308,8 +380,9 @@ main(int argc, char **argv)
 	struct api		*api = NULL;
 	struct exec_env		 env;
 	struct api_env		 aenv;
+	struct gc_policy	 gcp;
 	sigset_t		 set;
-	char			*cause = NULL, *path, *instance;
+	char			*cause = NULL, *path, *instance, *artifacts;
 	int			 fd, lockfd, sig, activated;
 	CURLcode		 cc;
 
@@ -365,6 +438,7 @@ main(int argc, char **argv)
 	if (blobstore_open(path, &blobs, &cause) == -1)
 		fatalx("%s: %s", path, cause);
 	free(path);
+	apply_projects(store, NULL, &o.cf);
 
 	if (sdn_listen_fd(&fd, &cause) == -1)
 		fatalx("%s", cause);
@@ -394,17 +468,25 @@ main(int argc, char **argv)
 	env.stop_timeout_s = 2;
 	env.state_dir = o.state_dir;
 	env.instance = instance;
-	env.keep = o.keep;
+	gcp.keep = o.keep;
+	gcp.max_age_ms = o.keep_age_s * 1000;
+	gcp.artifacts = artifacts = xasprintf("%s/artifacts", o.state_dir);
+	env.gc = &gcp;
 	if (sched_start(&env, &ps, o.jobs, &sched, &cause) == -1)
 		fatalx("%s", cause);
 	recovery_run(&env, sched);
+	if (sweep_run(&env, &cause) == -1) {
+		log_warnx("sweep: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	memset(&aenv, 0, sizeof aenv);
 	aenv.store = store;
 	aenv.logs = logs;
 	aenv.blobs = blobs;
 	aenv.sched = sched;
 	aenv.state_dir = o.state_dir;
-	aenv.keep = o.keep;
+	aenv.gc = &gcp;
 	if (api_start(&aenv, fd, &api, &cause) == -1)
 		fatalx("%s", cause);
 	log_info("stratusd %s listening on %s (state %s, %d job slot(s))",
@@ -421,7 +503,7 @@ main(int argc, char **argv)
 		if ((errno = sigwait(&set, &sig)) != 0)
 			fatal("sigwait");
 		if (sig == SIGHUP) {
-			reload_config(&o, sched);
+			reload_config(&o, store, sched);
 			continue;
 		}
 		break;
@@ -443,6 +525,7 @@ main(int argc, char **argv)
 	free(o.socket);
 	free(o.state_dir);
 	free(instance);
+	free(artifacts);
 	conffile_free(&o.cf);
 	log_info("stopped");
 	return (0);

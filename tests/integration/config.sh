@@ -64,3 +64,41 @@ printf 'jobs: 3\n' >"$CONF"
 check "start with --jobs over the file" -- start_daemon --config "$CONF"
 check "--jobs 2 wins over jobs: 3" -- await_log "2 job slot(s)"
 check "stops cleanly" -- stop_daemon
+
+# --- per-project limits and keep from the file ----------------------------
+: >"$T/daemon.log"
+project "$T/web" <<EOT
+container:
+  image: $IMAGE
+main_task:
+  script: sleep 1
+EOT
+printf 'keep: 1\nprojects:\n  web: {jobs: 1}\n  lib: {jobs: 2}\n' >"$CONF"
+JOBS=4 start_daemon --config "$CONF"; ok "start with projects and keep in the file"
+plim() { st --json projects | jq -r ".projects[] | select(.name == \"$1\") | .max_running"; }
+[ "$(plim web)" = 1 ] && [ "$(plim lib)" = 2 ]
+ok "projects lists the file's limits (web 1, lib 2)"
+ids=
+for i in 1 2 3; do
+	ids="$ids $( (cd "$T/web" && st --json submit --project web) | jq -r .id)"
+done
+maxweb=0
+for i in $(seq 300); do
+	st --json projects >"$T/p.json" || break
+	run=$(jq '.projects[] | select(.name == "web") | .running' "$T/p.json")
+	left=$(jq '.projects[] | select(.name == "web") | .queued + .running' "$T/p.json")
+	[ "$run" -gt "$maxweb" ] && maxweb=$run
+	[ "$left" -eq 0 ] && break
+	sleep 0.1
+done
+[ "$left" -eq 0 ] && [ "$maxweb" -eq 1 ]
+ok "the scheduler keeps web to 1 running of 3 with 4 slots (saw $maxweb)"
+n=$(st --json ls --project web | jq '.jobs | length')
+[ "$n" -eq 1 ]; ok "keep: 1 from the file is applied (web keeps $n job)"
+printf 'projects:\n  web: {jobs: 3}\n' >"$CONF"
+kill -HUP "$DPID"
+check "SIGHUP reloads the projects" -- await_log "SIGHUP: reloaded $CONF"
+[ "$(plim web)" = 3 ]; ok "SIGHUP applies a changed limit (web 3)"
+[ "$(plim lib)" = null ]; ok "a project no longer in the file goes back to no limit"
+check "stops cleanly" -- stop_daemon
+check "daemon log is clean" -- daemon_log_clean

@@ -180,3 +180,29 @@ after=$(ls "$STATE/blobs"/*/ | wc -l)
 [ "$after" -lt "$before" ]; ok "snapshots nobody refers to are removed ($before -> $after)"
 stop_daemon; ok "stratusd stops again"
 daemon_log_clean; ok "no sanitizer report"
+
+# --- retention by age, with artifacts -----------------------------------
+JOBS=3 start_daemon --keep 0 --keep-seconds 1
+ok "stratusd starts with --keep 0 --keep-seconds 1"
+project "$T/art" <<EOT
+container:
+  image: $IMAGE
+main_task:
+  s_script: mkdir -p out && echo kept >out/a.txt
+  out_artifacts:
+    path: out/a.txt
+EOT
+a=$(submit "$T/art")
+until_ok 20 is_state "$a" succeeded; ok "a job with artifacts succeeds"
+[ -d "$STATE/artifacts/$a" ]; ok "its artifacts are in STATE/artifacts/$a"
+sleep 1.2
+st --json gc | jq -e '.jobs_removed > 0' >/dev/null
+ok "stratus gc removes jobs that finished more than 1 s ago"
+! st show "$a" >/dev/null 2>&1; ok "the old job is gone"
+[ ! -e "$STATE/artifacts/$a" ]; ok "with its artifacts"
+[ ! -e "$STATE/logs/$a" ]; ok "and its logs"
+b=$(submit "$T/art")
+until_ok 20 is_state "$b" succeeded
+st show "$b" >/dev/null; ok "a job that just finished is kept"
+stop_daemon; ok "stratusd stops"
+daemon_log_clean; ok "no sanitizer report"

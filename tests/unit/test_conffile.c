@@ -48,6 +48,7 @@ Test(conffile, every_setting)
 	    "grace: 0\n"
 	    "log_cap: 64M\n"
 	    "keep: 100\n"
+	    "keep_days: 30\n"
 	    "exit_idle_time: 30\n"
 	    "projects:\n"
 	    "  web: {jobs: 1}\n"
@@ -61,6 +62,7 @@ Test(conffile, every_setting)
 	cr_assert_eq(c.grace_s, 0);
 	cr_assert_eq(c.log_cap, 64 << 20);
 	cr_assert_eq(c.keep, 100);
+	cr_assert_eq(c.keep_days, 30);
 	cr_assert_eq(c.exit_idle_s, 30);
 	cr_assert_eq(c.nprojects, 2);
 	cr_assert_str_eq(c.projects[0].name, "web");
@@ -80,6 +82,8 @@ Test(conffile, empty_file_is_all_defaults)
 	cr_assert_eq(c.jobs, -1);
 	cr_assert_eq(c.grace_s, -1);
 	cr_assert_eq(c.log_cap, -1);
+	cr_assert_eq(c.keep, -1);
+	cr_assert_eq(c.keep_days, -1);
 	conffile_free(&c);
 	cr_assert_null(parse("# only a comment\n", &c));
 	conffile_free(&c);
@@ -104,12 +108,15 @@ Test(conffile, unknown_key_at_its_position)
 {
 	expect_error("jobs: 2\n  \nsokcet: /x\n",
 	    "t.yml:3:1: unknown key 'sokcet' (known: socket, state_dir, "
-	    "podman, network, jobs, grace, log_cap, keep, exit_idle_time, "
+	    "podman, network, jobs, grace, log_cap, keep, keep_days, "
+	    "exit_idle_time, "
 	    "projects)");
 }
 
 Test(conffile, wrong_types_at_the_value)
 {
+	expect_error("keep_days: -1\n",
+	    "t.yml:1:12: keep_days: expected a whole number from 0 to 36500");
 	expect_error("jobs: many\n",
 	    "t.yml:1:7: jobs: expected a whole number from 1 to 1024");
 	expect_error("grace: 5\njobs: 0\n",

@@ -121,6 +121,7 @@ logdir_exists(int64_t id)
 
 Test(gc, keeps_the_newest_finished_jobs_of_each_project)
 {
+	struct gc_policy	 keep1 = { 1, 0, NULL };
 	struct gc_result	 res;
 	char			 b1[SHA256_HEXLEN + 1], b2[SHA256_HEXLEN + 1];
 	char			 b3[SHA256_HEXLEN + 1], *cause = NULL;
@@ -136,7 +137,7 @@ Test(gc, keeps_the_newest_finished_jobs_of_each_project)
 	a4 = job("a", b3, 1);		/* queued: neither kept nor removed */
 	cr_assert(logdir_exists(a1));
 
-	cr_assert_eq(gc_run(st, logs, blobs, 1, &res, &cause), 0, "%s", cause);
+	cr_assert_eq(gc_run(st, logs, blobs, &keep1, &res, &cause), 0, "%s", cause);
 	cr_assert_eq(res.jobs_removed, 2);
 	cr_assert_eq(res.blobs_removed, 1);	/* b1; b2 is still a3's */
 	cr_assert(!job_exists(a1) && !job_exists(a2));
@@ -147,21 +148,106 @@ Test(gc, keeps_the_newest_finished_jobs_of_each_project)
 	cr_assert(blobstore_has(blobs, b2) && blobstore_has(blobs, b3));
 
 	/* Nothing more to do: a second run removes nothing. */
-	cr_assert_eq(gc_run(st, logs, blobs, 1, &res, &cause), 0, "%s", cause);
+	cr_assert_eq(gc_run(st, logs, blobs, &keep1, &res, &cause), 0, "%s", cause);
 	cr_assert_eq(res.jobs_removed, 0);
 }
 
 Test(gc, keep_zero_keeps_everything)
 {
+	struct gc_policy	 keep0 = { 0, 0, NULL };
 	struct gc_result	 res;
 	char			*cause = NULL;
 	int64_t			 a1;
 
 	a1 = job("a", NULL, 0);
 	job("a", NULL, 0);
-	cr_assert_eq(gc_run(st, logs, blobs, 0, &res, &cause), 0, "%s", cause);
+	cr_assert_eq(gc_run(st, logs, blobs, &keep0, &res, &cause), 0, "%s", cause);
 	cr_assert_eq(res.jobs_removed, 0);
 	cr_assert(job_exists(a1));
+}
+
+Test(gc, expired_by_the_time_the_job_finished)
+{
+	char	*cause = NULL;
+	int64_t	*ids = NULL, a1, a2;
+	size_t	 n = 0;
+
+	a1 = job("a", NULL, 0);
+	job("b", NULL, 1);			/* queued: never */
+	/* Nothing finished before a second ago. */
+	cr_assert_eq(store_jobs_expired(st, 0, now_wall_ms() - 1000, &ids, &n,
+	    &cause), 0, "%s", cause);
+	cr_assert_eq(n, 0);
+	free(ids);
+	/* Before a second from now: the finished one. */
+	cr_assert_eq(store_jobs_expired(st, 0, now_wall_ms() + 1000, &ids, &n,
+	    &cause), 0, "%s", cause);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ids[0], a1);
+	free(ids);
+	/* keep and age together: either one expires a job. */
+	a2 = job("a", NULL, 0);
+	cr_assert_eq(store_jobs_expired(st, 1, now_wall_ms() - 1000, &ids, &n,
+	    &cause), 0, "%s", cause);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(ids[0], a1);
+	cr_assert_neq(ids[0], a2);
+	free(ids);
+	/* Neither: none. */
+	cr_assert_eq(store_jobs_expired(st, 0, 0, &ids, &n, &cause), 0, "%s",
+	    cause);
+	cr_assert_eq(n, 0);
+	free(ids);
+}
+
+Test(gc, max_age_removes_old_jobs_with_their_artifacts)
+{
+	struct gc_policy	 pol = { 0, 1, NULL };
+	struct gc_result	 res;
+	struct stat		 sb;
+	char			*cause = NULL, *root, *p;
+	int64_t			 a1, q;
+	FILE			*f;
+
+	root = xasprintf("%s/artifacts", dir);
+	pol.artifacts = root;
+	a1 = job("a", NULL, 0);
+	q = job("a", NULL, 1);
+	/* artifacts/JOB/TASK.ATTEMPT/sub/file and the manifest, and a
+	 * symbolic link that must be removed, not followed. */
+	p = xasprintf("%s/%lld/1.1/sub", root, (long long)a1);
+	cr_assert_eq(mkdir_p(p, 0700), 0);
+	free(p);
+	p = xasprintf("%s/%lld/1.1/sub/file", root, (long long)a1);
+	cr_assert_not_null(f = fopen(p, "w"));
+	fputs("x\n", f);
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/%lld/1.1.json", root, (long long)a1);
+	cr_assert_not_null(f = fopen(p, "w"));
+	fclose(f);
+	free(p);
+	p = xasprintf("%s/%lld/1.1/link", root, (long long)a1);
+	cr_assert_eq(symlink(dir, p), 0);
+	free(p);
+	p = xasprintf("%s/%lld", root, (long long)q);
+	cr_assert_eq(mkdir_p(p, 0700), 0);
+	free(p);
+	usleep(20 * 1000);		/* older than 1 ms */
+
+	cr_assert_eq(gc_run(st, logs, blobs, &pol, &res, &cause), 0, "%s",
+	    cause);
+	cr_assert_eq(res.jobs_removed, 1);
+	cr_assert(!job_exists(a1) && !logdir_exists(a1));
+	p = xasprintf("%s/%lld", root, (long long)a1);
+	cr_assert_neq(stat(p, &sb), 0, "%s is still there", p);
+	free(p);
+	cr_assert(job_exists(q));
+	p = xasprintf("%s/%lld", root, (long long)q);
+	cr_assert_eq(stat(p, &sb), 0);
+	free(p);
+	cr_assert_eq(stat(dir, &sb), 0);	/* the link was not followed */
+	free(root);
 }
 
 Test(gc, unfinished_job_is_never_deleted)
