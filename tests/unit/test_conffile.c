@@ -106,11 +106,20 @@ Test(conffile, sizes)
 
 Test(conffile, unknown_key_at_its_position)
 {
-	expect_error("jobs: 2\n  \nsokcet: /x\n",
-	    "t.yml:3:1: unknown key 'sokcet' (known: socket, state_dir, "
-	    "podman, network, jobs, grace, log_cap, keep, keep_days, "
-	    "exit_idle_time, "
-	    "projects)");
+	struct conffile	 c;
+	const char	*want = "t.yml:3:1: unknown key 'sokcet' (known: "
+	    "socket, state_dir, podman, network, jobs, grace, log_cap, keep, "
+	    "keep_days, ";
+	char		*cause;
+
+	/* The list goes on with keys added later; its head is fixed. */
+	cause = parse("jobs: 2\n  \nsokcet: /x\n", &c);
+	cr_assert_not_null(cause);
+	cr_assert_eq(strncmp(cause, want, strlen(want)), 0, "%s", cause);
+	cr_assert_not_null(strstr(cause, "exit_idle_time"), "%s", cause);
+	cr_assert_not_null(strstr(cause, "projects)"), "%s", cause);
+	free(cause);
+	cr_assert_null(c.socket);
 }
 
 Test(conffile, wrong_types_at_the_value)
