@@ -1,5 +1,5 @@
-/* store_int.h -- private to store.c and store_query.c: the handle, the
- * column lists and the small SQLite helpers both sides use. */
+/* store_int.h -- private to the store_*.c files: the handle, the column
+ * lists and the small SQLite helpers they share. */
 #ifndef DAEMON_STORE_INT_H
 #define DAEMON_STORE_INT_H
 
@@ -32,6 +32,10 @@ struct store {
 	"t.nonce, t.raw_off "								\
 	"FROM tasks t JOIN jobs j ON j.id = t.job_id "
 
+/* Why a queued task was skipped because a dependency ended badly.  Retry
+ * requeues exactly these, never tasks the taskfile itself skipped. */
+#define DEP_FAILED	"dependency failed"
+
 void	store_lock(struct store *);
 void	store_unlock(struct store *);
 int	sq_fail(char **cause, const char *fmt, ...)
@@ -45,6 +49,17 @@ int	sq_bind_text(sqlite3_stmt *, int, const char *);
 int	sq_bind_state(sqlite3_stmt *, int, enum task_state);
 char	*sq_col_text(sqlite3_stmt *, int);
 int	sq_col_state(sqlite3_stmt *, int, enum task_state *, char **cause);
+int	sq_prep_id(struct store *, sqlite3_stmt **, const char *sql,
+	    int64_t id, char **cause);
+int	sq_step_row(struct store *, sqlite3_stmt *, const char *what,
+	    char **cause);
+int	sq_col_ids(struct store *, sqlite3_stmt *, int64_t **, size_t *,
+	    const char *what, char **cause);
+int	sq_tx_begin(struct store *, char **cause);
+int	sq_tx_commit(struct store *, char **cause);
+void	sq_tx_rollback(struct store *);
+int	sq_rewind(struct store *, sqlite3_stmt *, char **cause);
+int	store_cascade_dep_failed(struct store *, char **cause);
 
 /* store_query.c */
 int	store_tasks_load(struct store *, sqlite3_stmt *, struct store_task **,

@@ -156,7 +156,7 @@ static int
 project_path(struct store *s, const char *name, char **path, char **cause)
 {
 	sqlite3_stmt	*st = NULL;
-	int		 rc, ret = -1;
+	int		 ret = -1;
 
 	*path = NULL;
 	if (sq_prep(s, &st, "SELECT path FROM projects WHERE name = ?1",
@@ -166,13 +166,8 @@ project_path(struct store *s, const char *name, char **path, char **cause)
 		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((ret = sq_step_row(s, st, "read project", cause)) == 0)
 		*path = sq_col_text(st, 0);
-		ret = 0;
-	} else if (rc == SQLITE_DONE)
-		ret = 1;
-	else
-		sq_dbfail(s, cause, "read project");
 out:
 	sq_fin(&st);
 	return (ret);

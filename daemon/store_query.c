@@ -42,31 +42,17 @@ task_extras(struct store *s, struct store_task *t, char **cause)
 	struct store_step	*p;
 	int			 rc, ret = -1;
 
-	if (sq_prep(s, &st, "SELECT dep_id FROM task_deps WHERE task_id = ? "
-	    "ORDER BY dep_id", cause) != 0)
+	if (sq_prep_id(s, &st, "SELECT dep_id FROM task_deps WHERE "
+	    "task_id = ? ORDER BY dep_id", t->id, cause) != 0 ||
+	    sq_col_ids(s, st, &t->deps, &t->ndeps, "load dependencies",
+	    cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, t->id) != SQLITE_OK) {
-		sq_dbfail(s, cause, "bind");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t->deps = xreallocarray(t->deps, t->ndeps + 1, sizeof *t->deps);
-		t->deps[t->ndeps++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		sq_dbfail(s, cause, "load dependencies");
-		goto out;
-	}
 	sq_fin(&st);
 
-	if (sq_prep(s, &st, "SELECT id, idx, name, kind, state, exit_code, "
+	if (sq_prep_id(s, &st, "SELECT id, idx, name, kind, state, exit_code, "
 	    "started_ms, finished_ms FROM steps WHERE task_id = ? "
-	    "ORDER BY idx", cause) != 0)
+	    "ORDER BY idx", t->id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, t->id) != SQLITE_OK) {
-		sq_dbfail(s, cause, "bind");
-		goto out;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		t->steps = xreallocarray(t->steps, t->nsteps + 1,
 		    sizeof *t->steps);
@@ -149,13 +135,9 @@ job_derive(struct store *s, struct store_job *j, char **cause)
 	int		*af = NULL, n = 0, rc, ret = -1;
 	int64_t		 started = 0, finished = 0, v;
 
-	if (sq_prep(s, &st, "SELECT state, allow_failures, started_ms, "
-	    "finished_ms FROM tasks WHERE job_id = ?", cause) != 0)
+	if (sq_prep_id(s, &st, "SELECT state, allow_failures, started_ms, "
+	    "finished_ms FROM tasks WHERE job_id = ?", j->id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, j->id) != SQLITE_OK) {
-		sq_dbfail(s, cause, "bind");
-		goto out;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == INT_MAX) {
 			sq_fail(cause, "job %" PRId64 " has too many tasks", j->id);
@@ -200,31 +182,20 @@ store_job_get(struct store *s, int64_t id, struct store_job **out,
 
 	*out = NULL;
 	store_lock(s);
-	if (sq_prep(s, &st, JOB_COLUMNS "WHERE id = ?", cause) != 0)
+	if (sq_prep_id(s, &st, JOB_COLUMNS "WHERE id = ?", id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		sq_dbfail(s, cause, "bind");
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		ret = 1;
-		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		sq_dbfail(s, cause, "load job");
+	if ((rc = sq_step_row(s, st, "load job", cause)) != 0) {
+		if (rc == 1)
+			ret = 1;
 		goto out;
 	}
 	j = xmalloc(sizeof *j);
 	job_row(st, j);
 	sq_fin(&st);
 
-	if (sq_prep(s, &st, TASK_COLUMNS "WHERE t.job_id = ? ORDER BY t.id",
-	    cause) != 0)
+	if (sq_prep_id(s, &st, TASK_COLUMNS "WHERE t.job_id = ? "
+	    "ORDER BY t.id", id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		sq_dbfail(s, cause, "bind");
-		goto out;
-	}
 	if (store_tasks_load(s, st, &j->tasks, &j->ntasks, cause) != 0 ||
 	    job_derive(s, j, cause) != 0)
 		goto out;
@@ -374,12 +345,8 @@ store_task_get(struct store *s, int64_t id, struct store_task **out,
 
 	*out = NULL;
 	store_lock(s);
-	if (sq_prep(s, &st, TASK_COLUMNS "WHERE t.id = ?", cause) != 0)
+	if (sq_prep_id(s, &st, TASK_COLUMNS "WHERE t.id = ?", id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		sq_dbfail(s, cause, "bind");
-		goto out;
-	}
 	ret = task_one(s, st, out, cause);
 out:
 	sq_fin(&st);
@@ -399,11 +366,10 @@ store_task_find(struct store *s, int64_t job_id, const char *what,
 
 	*out = NULL;
 	store_lock(s);
-	if (sq_prep(s, &st, TASK_COLUMNS "WHERE t.job_id = ? AND t.name = ? "
-	    "ORDER BY t.id LIMIT 1", cause) != 0)
+	if (sq_prep_id(s, &st, TASK_COLUMNS "WHERE t.job_id = ? AND "
+	    "t.name = ? ORDER BY t.id LIMIT 1", job_id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK ||
-	    sq_bind_text(st, 2, what) != SQLITE_OK) {
+	if (sq_bind_text(st, 2, what) != SQLITE_OK) {
 		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
@@ -413,11 +379,10 @@ store_task_find(struct store *s, int64_t job_id, const char *what,
 	if (parse_int64(what, 1, INT64_MAX, &id) != 0)
 		goto out;	/* ret is 1: not a name, not an id */
 	ret = -1;
-	if (sq_prep(s, &st, TASK_COLUMNS "WHERE t.job_id = ? AND t.id = ?",
-	    cause) != 0)
+	if (sq_prep_id(s, &st, TASK_COLUMNS "WHERE t.job_id = ? AND "
+	    "t.id = ?", job_id, cause) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, job_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, id) != SQLITE_OK) {
+	if (sqlite3_bind_int64(st, 2, id) != SQLITE_OK) {
 		sq_dbfail(s, cause, "bind");
 		goto out;
 	}
