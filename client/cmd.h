@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "client/http.h"
+#include "proto/taskfile.h"
 
 /* Exit codes of the command line (DESIGN.md, "Interface"). */
 #define CMD_EXIT_OK	0
@@ -39,5 +40,33 @@ int	cmd_help(const char *name);
 /* getopt's complaint about argv as a usage error. */
 int	cmd_badopt(const char *name, int argc, char **argv);
 int	cmd_print_json(const cJSON *);
+/* Read and parse -f FILE or .cirrus.yml; NULL after printing why. */
+struct taskfile	*cmd_load_taskfile(const char *file, const struct tf_env *,
+		    char **textp, const char **namep);
+/* Parse "CMD [-h] JOB"; the job id, or NULL with *rv the exit code. */
+const char	*cmd_job_arg(int argc, char **argv, int *rv);
+/* GET the job id into *job: 0, or -1 with cause (caller frees). */
+int		 cmd_get_job(struct cmd_global *, const char *id, cJSON **job,
+		    char **cause);
+
+/*
+ * Follow the logs of *job (one task when task is set) until they end and,
+ * with FOLLOW_LIVE, until the job has ended; *job is kept up to date.
+ * Lines, steps and task changes go to sink when not NULL; with tail, only
+ * the last tail lines of what is there already.  0, 1 when interrupted,
+ * or -1 with cause (caller frees).
+ */
+struct follow_sink;
+int	cmd_follow(struct cmd_global *, const char *id, cJSON **job,
+	    const char *task, int flags, const struct follow_sink *,
+	    size_t tail, char **cause);
+/* Print {"event":"job","job":{...}}: 0, or -1 when stdout failed. */
+int	cmd_job_event(const cJSON *job);
+
+/* The commands of cmd_run.c and cmd_logs.c. */
+int	cmd_run(struct cmd_global *, int, char **);
+int	cmd_submit(struct cmd_global *, int, char **);
+int	cmd_logs(struct cmd_global *, int, char **);
+int	cmd_wait(struct cmd_global *, int, char **);
 
 #endif

@@ -13,6 +13,7 @@
 #include "client/cmd_ws.h"
 #include "client/http.h"
 #include "proto/api.h"
+#include "proto/log.h"
 #include "proto/util.h"
 
 #define CMD_WS_ENV_FILE_MAX	(1u << 20)
@@ -24,24 +25,22 @@ cmd_ws_usage(const char *name, const char *usage)
 	return (CMD_EXIT_ERROR);
 }
 
+/* method path (freed here) with body; with --json, print the answer. */
 static int
-cmd_ws_fail(char *cause)
+cmd_ws_call(struct cmd_global *g, const char *method, char *path,
+    const cJSON *body)
 {
-	fprintf(stderr, "stratus: %s\n", cause);
-	free(cause);
-	return (CMD_EXIT_ERROR);
-}
+	cJSON	*res = NULL;
+	char	*cause = NULL;
+	int	 rv;
 
-static int
-cmd_ws_print(const cJSON *j)
-{
-	char	*text;
-
-	if ((text = cJSON_PrintUnformatted(j)) == NULL)
-		return (CMD_EXIT_ERROR);
-	printf("%s\n", text);
-	cJSON_free(text);
-	return (CMD_EXIT_OK);
+	if (http_json(g->h, method, path, body, &res, &cause) != 0)
+		rv = cmd_fail(g, cause);
+	else
+		rv = g->json ? cmd_print_json(res) : CMD_EXIT_OK;
+	free(path);
+	cJSON_Delete(res);
+	return (rv);
 }
 
 /* A path from the daemon that must stay below the output directory. */
@@ -194,7 +193,7 @@ cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 	if (http_json(g->h, "GET", p, NULL, &job, &cause) != 0) {
 		free(ej);
 		free(p);
-		return (cmd_ws_fail(cause));
+		return (cmd_fail(g, cause));
 	}
 	free(p);
 	p = NULL;
@@ -236,7 +235,7 @@ cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 				free(file);
 				free(p);
 				free(ej);
-				rv = cmd_ws_fail(cause);
+				rv = cmd_fail(g, cause);
 				goto out;
 			}
 			free(p);
@@ -252,9 +251,13 @@ cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 		    task);
 		goto out;
 	}
-	if (g->json)
-		rv = cmd_ws_print(out);
-	else {
+	if (g->json) {
+		if ((o = cJSON_CreateObject()) == NULL)
+			fatalx("out of memory");
+		cJSON_AddItemReferenceToObject(o, "artifacts", out);
+		rv = cmd_print_json(o);
+		cJSON_Delete(o);
+	} else {
 		if (dir == NULL) {
 			cJSON_ArrayForEach(o, out) {
 				printf("%-16s %10.0f  %s\n",
@@ -315,24 +318,20 @@ cmd_secret(struct cmd_global *g, int argc, char **argv)
 			fprintf(stderr, "value of %s (end with Ctrl-D): ",
 			    argv[2]);
 		if ((value = cmd_secret_read(&cause)) == NULL)
-			return (cmd_ws_fail(cause));
+			return (cmd_fail(g, cause));
 		body = cJSON_CreateObject();
 		cJSON_AddStringToObject(body, "name", argv[2]);
 		cJSON_AddStringToObject(body, "value", value);
 		explicit_bzero(value, strlen(value));
 		free(value);
-		p = xasprintf("%s/secrets", API_PREFIX);
-		if (http_json(g->h, "PUT", p, body, &res, &cause) != 0)
-			rv = cmd_ws_fail(cause);
-		else
-			rv = g->json ? cmd_ws_print(res) : CMD_EXIT_OK;
-		free(p);
+		rv = cmd_ws_call(g, "PUT", xasprintf("%s/secrets", API_PREFIX),
+		    body);
 	} else if (argc == 2 && strcmp(argv[1], "ls") == 0) {
 		p = xasprintf("%s/secrets", API_PREFIX);
 		if (http_json(g->h, "GET", p, NULL, &res, &cause) != 0)
-			rv = cmd_ws_fail(cause);
+			rv = cmd_fail(g, cause);
 		else if (g->json)
-			rv = cmd_ws_print(res);
+			rv = cmd_print_json(res);
 		else {
 			cJSON_ArrayForEach(it,
 			    cJSON_GetObjectItemCaseSensitive(res, "secrets")) {
@@ -344,13 +343,9 @@ cmd_secret(struct cmd_global *g, int argc, char **argv)
 		free(p);
 	} else if (argc == 3 && strcmp(argv[1], "rm") == 0) {
 		en = http_escape(argv[2]);
-		p = xasprintf("%s/secrets/%s", API_PREFIX, en);
+		rv = cmd_ws_call(g, "DELETE", xasprintf("%s/secrets/%s",
+		    API_PREFIX, en), NULL);
 		free(en);
-		if (http_json(g->h, "DELETE", p, NULL, &res, &cause) != 0)
-			rv = cmd_ws_fail(cause);
-		else
-			rv = g->json ? cmd_ws_print(res) : CMD_EXIT_OK;
-		free(p);
 	} else
 		rv = cmd_ws_usage(argv[0], usage);
 	cJSON_Delete(body);
@@ -370,9 +365,9 @@ cmd_cache(struct cmd_global *g, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "ls") == 0) {
 		p = xasprintf("%s/caches", API_PREFIX);
 		if (http_json(g->h, "GET", p, NULL, &res, &cause) != 0)
-			rv = cmd_ws_fail(cause);
+			rv = cmd_fail(g, cause);
 		else if (g->json)
-			rv = cmd_ws_print(res);
+			rv = cmd_print_json(res);
 		else {
 			cJSON_ArrayForEach(it,
 			    cJSON_GetObjectItemCaseSensitive(res, "caches")) {
@@ -395,11 +390,7 @@ cmd_cache(struct cmd_global *g, int argc, char **argv)
 		} else
 			p = xasprintf("%s/caches/%s", API_PREFIX, ek);
 		free(ek);
-		if (http_json(g->h, "DELETE", p, NULL, &res, &cause) != 0)
-			rv = cmd_ws_fail(cause);
-		else
-			rv = g->json ? cmd_ws_print(res) : CMD_EXIT_OK;
-		free(p);
+		rv = cmd_ws_call(g, "DELETE", p, NULL);
 	} else
 		rv = cmd_ws_usage(argv[0], usage);
 	cJSON_Delete(res);

@@ -14,7 +14,9 @@
 
 #include "client/follow.h"
 #include "client/render.h"
+#include "client/sse.h"
 #include "proto/api.h"
+#include "proto/states.h"
 #include "proto/util.h"
 
 struct follow_log {
@@ -42,6 +44,17 @@ struct follow {
 	struct follow_sink	  sink;
 	int			  has_sink;
 	size_t			  tail;		/* lines held back per log */
+	/* GET /v1/events?job=: see follow_set_events. */
+	follow_event_fn		  ev_fn;
+	void			 *ev_arg;
+	int			  ev_failed;	/* no route, or it broke */
+	int			  ev_active;
+	int			  ev_failures;
+	int64_t			  ev_retry_at, ev_give_up_at;
+	int64_t			  ev_deadline;	/* logs ended: end by then */
+	uint64_t		  ev_last;	/* Last-Event-ID */
+	int			  job_done;
+	struct sse		  sse;
 };
 
 volatile sig_atomic_t	follow_interrupted;
@@ -56,6 +69,7 @@ follow_new(struct http *h, const char *job, int flags)
 	f->h = h;
 	f->job = http_escape(job);
 	f->flags = flags;
+	sse_init(&f->sse);
 	return (f);
 }
 
@@ -112,7 +126,147 @@ follow_free(struct follow *f)
 	}
 	free(f->logs);
 	free(f->job);
+	sse_free(&f->sse);
 	free(f);
+}
+
+/* Events as well; see follow.h. */
+void
+follow_set_events(struct follow *f, follow_event_fn fn, void *arg)
+{
+	f->ev_fn = fn;
+	f->ev_arg = arg;
+}
+
+int
+follow_events_ok(const struct follow *f)
+{
+	return (f->ev_fn != NULL && !f->ev_failed);
+}
+
+int
+follow_job_done(const struct follow *f)
+{
+	return (f->job_done);
+}
+
+/* How long to wait before the next try after failures drops in a row. */
+static int64_t
+follow_backoff(int *failures)
+{
+	int64_t	ms = 100 << (*failures < 5 ? *failures : 5);
+
+	(*failures)++;
+	return (ms > 2000 ? 2000 : ms);
+}
+
+/* One event from the stream: remember its id, judge it, pass it on. */
+static void
+follow_ev_one(const char *type, const char *id, const char *data, void *arg)
+{
+	struct follow	*f = arg;
+	const cJSON	*js;
+	cJSON		*d;
+	const char	*st;
+	int64_t		 n;
+	int		 s;
+
+	if (id != NULL && parse_int64(id, 0, INT64_MAX, &n) == 0)
+		f->ev_last = (uint64_t)n;
+	f->ev_failures = 0;
+	f->ev_give_up_at = 0;
+	if (strcmp(type, "gap") == 0) {
+		f->ev_fn("gap", NULL, f->ev_arg);
+		return;
+	}
+	if (strcmp(type, "task") != 0 && strcmp(type, "job") != 0)
+		return;
+	if ((d = cJSON_Parse(data)) == NULL)
+		return;
+	if (strcmp(type, "job") == 0) {
+		js = cJSON_GetObjectItemCaseSensitive(d, "job_state");
+		st = render_jstr(js, "state");
+		if (st != NULL && (s = state_from_name(st)) != -1 &&
+		    state_finished((enum task_state)s))
+			f->job_done = 1;
+	}
+	f->ev_fn(type, d, f->ev_arg);
+	cJSON_Delete(d);
+}
+
+static int
+follow_ev_data(const char *data, size_t len, void *arg)
+{
+	struct follow	*f = arg;
+
+	sse_feed(&f->sse, data, len, follow_ev_one, f);
+	return (f->werr != 0);
+}
+
+/* Open the event stream after the last event seen. */
+static int
+follow_ev_start(struct follow *f, struct http_multi *hm, char **cause)
+{
+	char	*path;
+	int	 rv;
+
+	sse_free(&f->sse);	/* a half event is sent again */
+	sse_init(&f->sse);
+	path = xasprintf("%s/events?job=%s&since=%" PRIu64, API_PREFIX,
+	    f->job, f->ev_last);
+	rv = http_multi_add(hm, path, follow_ev_data, f, cause);
+	free(path);
+	if (rv == 0)
+		f->ev_active = 1;
+	return (rv);
+}
+
+/* The event stream ended: try again after a drop, else do without. */
+static void
+follow_ev_ended(struct follow *f, const struct http_done *d, int64_t now)
+{
+	f->ev_active = 0;
+	if (!d->dropped || f->werr) {
+		f->ev_failed = 1;	/* no such route, or stratusd stops */
+		return;
+	}
+	if (f->ev_give_up_at == 0)
+		f->ev_give_up_at = now + FOLLOW_GIVE_UP_MS;
+	if (now >= f->ev_give_up_at)
+		f->ev_failed = 1;
+	else
+		f->ev_retry_at = now + follow_backoff(&f->ev_failures);
+}
+
+/*
+ * Whether to go on for the events (the job's end) once the logs are done
+ * or when there are none; opens the stream when due, lowers *wait.
+ */
+static int
+follow_ev_busy(struct follow *f, struct http_multi *hm, int logs_busy,
+    int64_t now, int64_t *wait, char **cause)
+{
+	if (!follow_events_ok(f) || f->job_done ||
+	    !(f->flags & FOLLOW_LIVE))
+		return (0);
+	if (logs_busy || f->nlogs == 0)
+		f->ev_deadline = 0;
+	else if (f->ev_deadline == 0)
+		f->ev_deadline = now + FOLLOW_EV_GRACE_MS;
+	if (f->ev_deadline != 0) {
+		if (now >= f->ev_deadline)
+			return (0);
+		if (f->ev_deadline - now < *wait)
+			*wait = f->ev_deadline - now;
+	}
+	if (f->ev_active)
+		return (1);
+	if (f->ev_retry_at > now) {
+		if (f->ev_retry_at - now < *wait)
+			*wait = f->ev_retry_at - now;
+		return (1);
+	}
+	return (follow_ev_start(f, hm, cause) == 0 ? 1 : -1);
 }
 
 /* Arm a task's log; see follow.h. */
@@ -400,7 +554,7 @@ follow_run(struct follow *f, char **cause)
 	struct follow_log	*l;
 	int64_t			 now, wait;
 	size_t			 i;
-	int			 busy, backoff, rv = -1;
+	int			 busy, evbusy, rv = -1;
 	char			*first = NULL;
 
 	if ((hm = http_multi_new(f->h)) == NULL) {
@@ -428,7 +582,10 @@ follow_run(struct follow *f, char **cause)
 			if (follow_start(f, hm, l, cause) != 0)
 				goto out;
 		}
-		if (!busy)
+		if ((evbusy = follow_ev_busy(f, hm, busy, now, &wait,
+		    cause)) == -1)
+			goto out;
+		if (!busy && !evbusy)
 			break;
 		if (follow_interrupted) {
 			rv = 1;
@@ -439,9 +596,14 @@ follow_run(struct follow *f, char **cause)
 		if (f->has_sink && f->sink.tick != NULL)
 			f->sink.tick(f->sink.arg);
 		while (http_multi_next(hm, &d)) {
+			now = now_mono_ms();
+			if (d.arg == f) {
+				follow_ev_ended(f, &d, now);
+				free(d.cause);
+				continue;
+			}
 			l = d.arg;
 			l->active = 0;
-			now = now_mono_ms();
 			if (d.complete) {
 				follow_flush(l);
 				l->armed = 0;
@@ -454,14 +616,9 @@ follow_run(struct follow *f, char **cause)
 					if (first == NULL)
 						first = xasprintf("task %s: %s",
 						    l->name, d.cause);
-				} else {
-					backoff = 100 << (l->failures < 5 ?
-					    l->failures : 5);
-					if (backoff > 2000)
-						backoff = 2000;
-					l->failures++;
-					l->retry_at = now + backoff;
-				}
+				} else
+					l->retry_at = now +
+					    follow_backoff(&l->failures);
 			} else {
 				follow_flush(l);
 				l->armed = 0;
@@ -492,6 +649,7 @@ out:
 	/* Interrupted streams resume where they stopped on the next run. */
 	for (i = 0; i < f->nlogs; i++)
 		f->logs[i]->active = 0;
+	f->ev_active = 0;
 	free(first);
 	http_multi_free(hm);
 	return (rv);

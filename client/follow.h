@@ -16,6 +16,7 @@
 #define FOLLOW_MAX_LINE		(64u << 10)	/* longer lines are split */
 #define FOLLOW_GIVE_UP_MS	60000		/* reconnecting without success */
 #define FOLLOW_MAX_TAIL		100000		/* --tail lines kept per log */
+#define FOLLOW_EV_GRACE_MS	5000	/* logs ended: wait for the job's end */
 
 /* Set from a signal handler: follow_run returns 1 soon after. */
 extern volatile sig_atomic_t	follow_interrupted;
@@ -30,11 +31,21 @@ struct follow_sink {
 		    void *arg);
 	void	(*step)(const char *task, const cJSON *marker, void *arg);
 	void	(*tick)(void *arg);
+	/* The job was updated (by cmd_follow, from events or polling). */
+	void	(*job)(const cJSON *job, void *arg);
 	void	 *arg;
 	int	  tick_ms;
 };
 
 struct follow;
+
+/*
+ * A change from the job's event stream (doc/api.md, GET /v1/events): type
+ * "task" or "job" with the event's data object, or "gap" (data NULL) when
+ * events were missed and the job should be fetched afresh.
+ */
+typedef void (*follow_event_fn)(const char *type, const cJSON *data,
+    void *arg);
 
 /* Follow logs of job (copied) through h, which must outlive the follower. */
 struct follow	*follow_new(struct http *h, const char *job, int flags);
@@ -53,6 +64,16 @@ void		 follow_set_tail(struct follow *, size_t n);
  * name).  Arming a task seen before resumes at the bytes already received.
  */
 void		 follow_task(struct follow *, const char *name, const char *ref);
+/*
+ * Also stream the job's events to fn while following, and with FOLLOW_LIVE
+ * go on until the job's end event (at most FOLLOW_EV_GRACE_MS after the
+ * last log ended).  NULL: no events.
+ */
+void		 follow_set_events(struct follow *, follow_event_fn, void *arg);
+/* 1 while the events are followed: set, and the daemon serves them. */
+int		 follow_events_ok(const struct follow *);
+/* 1 once the job's end event has arrived. */
+int		 follow_job_done(const struct follow *);
 /*
  * Stream every armed log to stdout until each has ended; a dropped connection
  * is resumed at the offset reached, so nothing is lost or repeated.  Returns

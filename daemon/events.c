@@ -274,6 +274,8 @@ events_read(uint64_t after, int64_t job, size_t max, int wait_ms, char **out,
 	*last = after;
 	buf_init(&b, 0);
 	events_lock();
+	if (after > ev_next - 1)
+		*last = after = ev_next - 1;	/* an id from before a restart */
 	if (wait_ms > 0 && ev_next - 1 <= after) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += wait_ms / 1000;
@@ -288,8 +290,6 @@ events_read(uint64_t after, int64_t job, size_t max, int wait_ms, char **out,
 			r = pthread_cond_timedwait(&ev_cond, &ev_lock, &ts);
 	}
 	oldest = ev_next - ev_count;
-	if (after > ev_next - 1)
-		after = ev_next - 1;	/* an id from before a restart */
 	if (after + 1 < oldest) {
 		gap = xasprintf("event: gap\ndata: {\"type\":\"gap\","
 		    "\"missed_from\":%" PRIu64 ",\"resumed_at\":%" PRIu64

@@ -145,5 +145,61 @@ ijob=$(sed -n 's/^stratus: job \([0-9]*\) submitted$/\1/p' "$T/int")
 ok "Ctrl-C in run exits 130 and says how to follow or cancel (got $rc)"
 st wait "$ijob"; ok "the interrupted job ran on to success"
 
+# run --json: task state changes (from GET /v1/events) between the log
+# lines, the job last.
+project "$T/two" <<EOF
+container:
+  image: $IMAGE
+first_task:
+  a_script: echo one
+second_task:
+  depends_on: first
+  b_script: echo two
+EOF
+(cd "$T/two" && st --json run) >"$T/runjson" 2>"$T/runjson.err"; rc=$?
+[ $rc = 0 ] && jq -e . "$T/runjson" >/dev/null; ok "run --json: exit 0, every line JSON"
+jq -r 'select(.event == "task") | "\(.task.name) \(.task.state)"' "$T/runjson" \
+    >"$T/tseq"
+at() { grep -nx "$1" "$T/tseq" | head -1 | cut -d: -f1; }
+[ -n "$(at 'first running')" ] && [ -n "$(at 'second succeeded')" ] &&
+    [ "$(at 'first running')" -lt "$(at 'first succeeded')" ] &&
+    [ "$(at 'first succeeded')" -lt "$(at 'second running')" ]
+ok "run --json: task events in order (running, succeeded; first, second)"
+tail -1 "$T/runjson" | jq -e '.event == "job" and .job.state == "succeeded" and
+    ([.job.tasks[].state] | all(. == "succeeded"))' >/dev/null
+ok "run --json: the last line is the ended job"
+[ "$(jq -r 'select(.event == "task" and .task.state == "succeeded") |
+    .task.name' "$T/runjson" | tr '\n' ' ')" = "first second " ]
+ok "run --json: each task's end once, before the job's"
+jq -se 'any(.[]; .event == "log" and .task == "second" and .line == "two")' \
+    "$T/runjson" >/dev/null || { diag "$T/runjson"; false; }
+ok "run --json: log lines too"
+
+# --cancel-on-interrupt: Ctrl-C cancels the job instead.
+project "$T/long" <<EOF
+container:
+  image: $IMAGE
+long_task:
+  nap_script: sleep 30
+EOF
+(cd "$T/long" && CI=true exec "$STRATUS" --socket "$SOCK" run \
+    --cancel-on-interrupt) >"$T/cint" 2>&1 &
+rpid=$!
+cjob=
+running() {
+	cjob=$(sed -n 's/^stratus: job \([0-9]*\) submitted$/\1/p' "$T/cint")
+	[ -n "$cjob" ] && st --json show "$cjob" 2>/dev/null |
+	    jq -e '.tasks[0].state == "running"' >/dev/null
+}
+until_ok 30 running; ok "the sleep 30 task runs"
+kill -INT $rpid; wait $rpid; rc=$?
+[ $rc = 130 ] && grep -q "job $cjob cancelled" "$T/cint" ||
+    { diag "$T/cint"; false; }
+ok "Ctrl-C with --cancel-on-interrupt exits 130 and says cancelled (got $rc)"
+cancelled() { st --json show "$cjob" | jq -e '.state == "cancelled"' >/dev/null; }
+until_ok 15 cancelled; ok "the job is cancelled, not left running"
+st wait "$cjob"; rc=$?
+[ $rc = 1 ]; ok "stratus wait on the cancelled job exits 1 (got $rc)"
+
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"
