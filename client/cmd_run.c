@@ -22,6 +22,7 @@
 #include "client/cmd_ws.h"
 #include "client/display.h"
 #include "client/follow.h"
+#include "client/gitchanges.h"
 #include "client/gitmeta.h"
 #include "client/pack.h"
 #include "client/render.h"
@@ -274,6 +275,7 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 		    o->git.v[i].value) == NULL)
 			fatalx("out of memory");
 	}
+	gitchanges_to_json(cwd, body);	/* for changesInclude() */
 	for (i = 0; i < o->nonly; i++) {
 		if (!cJSON_AddItemToArray(only, cJSON_CreateString(o->only[i])))
 			fatalx("out of memory");

@@ -1,190 +1,28 @@
 /* gitmeta.c -- reads branch, commit, tag and remote of a work tree from its .git. */
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <zlib.h>
 
 #include "client/gitmeta.h"
+#include "client/gitobj.h"
 #include "proto/util.h"
 
-#define GIT_MAX_FILE	(4u << 20)	/* HEAD, refs, config, packed-refs */
-#define GIT_MAX_OBJECT	(1u << 20)	/* a commit or tag, inflated */
-#define GIT_SHA_LEN	40
-
-struct git {
-	char	*top;		/* the work tree */
-	char	*dir;		/* its git directory */
-	char	*common;	/* where refs and objects live (worktrees) */
-};
-
-/* Read dir/name as a string without trailing white space; NULL if
- * unreadable.  Caller frees. */
-static char *
-git_read(const char *dir, const char *name)
-{
-	char	*path, *s;
-	size_t	 len = 0;
-
-	path = xasprintf("%s/%s", dir, name);
-	s = read_file(path, GIT_MAX_FILE, &len);
-	free(path);
-	if (s == NULL)
-		return (NULL);
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		s[--len] = '\0';
-	return (s);
-}
-
-/* Whether s begins with a full hexadecimal object name. */
-static int
-git_is_sha(const char *s)
-{
-	return (strspn(s, "0123456789abcdef") >= GIT_SHA_LEN);
-}
-
-/* Find the repository holding start; 1 when found. */
-static int
-git_find(const char *start, struct git *g)
-{
-	struct stat	 sb;
-	char		*d, *gd, *s, *p;
-
-	memset(g, 0, sizeof *g);
-	d = xstrdup(start);
-	for (;;) {
-		gd = xasprintf("%s/.git", d);
-		if (stat(gd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			g->dir = gd;
-			break;
-		}
-		free(gd);
-		/* A worktree or submodule: ".git" is "gitdir: PATH". */
-		if ((s = git_read(d, ".git")) != NULL &&
-		    strncmp(s, "gitdir: ", 8) == 0) {
-			g->dir = s[8] == '/' ? xstrdup(s + 8) :
-			    xasprintf("%s/%s", d, s + 8);
-			free(s);
-			break;
-		}
-		free(s);
-		if (*d == '\0' || (p = strrchr(d, '/')) == NULL) {
-			free(d);
-			return (0);
-		}
-		*p = '\0';
-	}
-	g->top = d;
-	if ((s = git_read(g->dir, "commondir")) != NULL && *s != '\0') {
-		g->common = *s == '/' ? xstrdup(s) :
-		    xasprintf("%s/%s", g->dir, s);
-	} else
-		g->common = xstrdup(g->dir);
-	free(s);
-	return (1);
-}
-
-static void
-git_free(struct git *g)
-{
-	free(g->top);
-	free(g->dir);
-	free(g->common);
-}
-
-/* The object name ref points to, following symbolic refs; caller frees. */
-static char *
-git_resolve(const struct git *g, const char *ref, int depth)
-{
-	char	*s, *line, *next, *sha = NULL;
-	size_t	 n = strlen(ref);
-
-	if (depth > 5)
-		return (NULL);
-	if ((s = git_read(g->dir, ref)) == NULL)
-		s = git_read(g->common, ref);
-	if (s != NULL && strncmp(s, "ref: ", 5) == 0) {
-		sha = git_resolve(g, s + 5, depth + 1);
-		free(s);
-		return (sha);
-	}
-	if (s != NULL && git_is_sha(s)) {
-		s[GIT_SHA_LEN] = '\0';
-		return (s);
-	}
-	free(s);
-	if ((s = git_read(g->common, "packed-refs")) == NULL)
-		return (NULL);
-	for (line = s; line != NULL && sha == NULL; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (git_is_sha(line) && line[GIT_SHA_LEN] == ' ' &&
-		    strncmp(line + GIT_SHA_LEN + 1, ref, n) == 0 &&
-		    line[GIT_SHA_LEN + 1 + n] == '\0')
-			sha = xstrndup(line, GIT_SHA_LEN);
-	}
-	free(s);
-	return (sha);
-}
-
-/*
- * Inflate loose object sha: its type into type (16 bytes) and its body,
- * NUL terminated, as the return value (caller frees); NULL when it is not
- * a readable loose object (packed ones are not read).
- */
-static char *
-git_object(const struct git *g, const char *sha, char *type)
-{
-	z_stream	 zs;
-	char		*path, *raw, *out = NULL, *body = NULL, *sp;
-	size_t		 rawlen = 0;
-	int		 zr;
-
-	path = xasprintf("%s/objects/%.2s/%.38s", g->common, sha, sha + 2);
-	raw = read_file(path, GIT_MAX_OBJECT, &rawlen);
-	free(path);
-	if (raw == NULL)
-		return (NULL);
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit(&zs) != Z_OK)
-		goto out;
-	out = xmalloc(GIT_MAX_OBJECT + 1);
-	zs.next_in = (unsigned char *)raw;
-	zs.avail_in = (uInt)rawlen;
-	zs.next_out = (unsigned char *)out;
-	zs.avail_out = GIT_MAX_OBJECT;
-	zr = inflate(&zs, Z_FINISH);
-	inflateEnd(&zs);
-	if (zr != Z_STREAM_END)
-		goto out;
-	out[zs.total_out] = '\0';
-	/* "TYPE SIZE\0BODY" */
-	if ((sp = memchr(out, ' ', zs.total_out)) == NULL || sp - out >= 16 ||
-	    strlen(out) + 1 > zs.total_out)
-		goto out;
-	memcpy(type, out, (size_t)(sp - out));
-	type[sp - out] = '\0';
-	body = xstrdup(out + strlen(out) + 1);
-out:
-	free(out);
-	free(raw);
-	return (body);
-}
+#define GIT_SHA_LEN	GITOBJ_SHA_LEN
 
 /* The commit a tag object of name sha points to, else a copy of sha. */
 static char *
-git_peel(const struct git *g, const char *sha)
+git_peel(const struct gitrepo *g, const char *sha)
 {
 	char	 type[16], *body;
 	char	*peeled = NULL;
+	size_t	 len;
 
-	if ((body = git_object(g, sha, type)) != NULL &&
+	if ((body = gitobj_read(g, sha, type, &len)) != NULL &&
 	    strcmp(type, "tag") == 0 && strncmp(body, "object ", 7) == 0 &&
-	    git_is_sha(body + 7))
+	    gitobj_is_sha(body + 7))
 		peeled = xstrndup(body + 7, GIT_SHA_LEN);
 	free(body);
 	return (peeled != NULL ? peeled : xstrdup(sha));
@@ -192,7 +30,7 @@ git_peel(const struct git *g, const char *sha)
 
 /* A tag naming commit sha, loose or packed; caller frees. */
 static char *
-git_tag(const struct git *g, const char *sha)
+git_tag(const struct gitrepo *g, const char *sha)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -203,9 +41,9 @@ git_tag(const struct git *g, const char *sha)
 		while (tag == NULL && (de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			if ((s = git_read(dir, de->d_name)) == NULL)
+			if ((s = gitobj_read_file(dir, de->d_name)) == NULL)
 				continue;
-			if (git_is_sha(s)) {
+			if (gitobj_is_sha(s)) {
 				p = git_peel(g, s);
 				if (strncmp(p, sha, GIT_SHA_LEN) == 0)
 					tag = xstrdup(de->d_name);
@@ -216,7 +54,7 @@ git_tag(const struct git *g, const char *sha)
 		closedir(d);
 	}
 	free(dir);
-	if (tag != NULL || (s = git_read(g->common, "packed-refs")) == NULL)
+	if (tag != NULL || (s = gitobj_read_file(g->common, "packed-refs")) == NULL)
 		return (tag);
 	/* "SHA refs/tags/NAME", then "^PEELED" for an annotated tag. */
 	for (line = s; line != NULL && tag == NULL; line = next) {
@@ -226,7 +64,7 @@ git_tag(const struct git *g, const char *sha)
 		    strncmp(line + 1, sha, GIT_SHA_LEN) == 0)
 			tag = xstrdup(last);
 		last = NULL;
-		if (git_is_sha(line) && strncmp(line + GIT_SHA_LEN,
+		if (gitobj_is_sha(line) && strncmp(line + GIT_SHA_LEN,
 		    " refs/tags/", 11) == 0) {
 			last = line + GIT_SHA_LEN + 11;
 			if (strncmp(line, sha, GIT_SHA_LEN) == 0)
@@ -239,12 +77,12 @@ git_tag(const struct git *g, const char *sha)
 
 /* remote "origin"'s url from the repository's config; caller frees. */
 static char *
-git_origin_url(const struct git *g)
+git_origin_url(const struct gitrepo *g)
 {
 	char	*s, *line, *next, *p, *url = NULL;
 	int	 in = 0;
 
-	if ((s = git_read(g->common, "config")) == NULL)
+	if ((s = gitobj_read_file(g->common, "config")) == NULL)
 		return (NULL);
 	for (line = s; line != NULL && url == NULL; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
@@ -301,36 +139,36 @@ gitmeta_repo_name(const char *url, char **owner, char **name)
 
 /* The branch Cirrus would call the default one. */
 static char *
-git_default_branch(const struct git *g, const char *branch)
+git_default_branch(const struct gitrepo *g, const char *branch)
 {
 	char	*s, *r;
 
-	if ((s = git_read(g->common, "refs/remotes/origin/HEAD")) != NULL &&
+	if ((s = gitobj_read_file(g->common, "refs/remotes/origin/HEAD")) != NULL &&
 	    strncmp(s, "ref: refs/remotes/origin/", 25) == 0) {
 		r = xstrdup(s + 25);
 		free(s);
 		return (r);
 	}
 	free(s);
-	if ((s = git_resolve(g, "refs/heads/main", 0)) != NULL) {
+	if ((s = gitobj_resolve(g, "refs/heads/main")) != NULL) {
 		free(s);
 		return (xstrdup("main"));
 	}
-	if ((s = git_resolve(g, "refs/heads/master", 0)) != NULL) {
+	if ((s = gitobj_resolve(g, "refs/heads/master")) != NULL) {
 		free(s);
 		return (xstrdup("master"));
 	}
 	return (branch != NULL ? xstrdup(branch) : NULL);
 }
 
-/* Commit sha's message and title, when it is a loose object. */
+/* Commit sha's message and title. */
 static void
-git_message(const struct git *g, const char *sha, struct tf_env *out)
+git_message(const struct gitrepo *g, const char *sha, struct tf_env *out)
 {
 	char	 type[16], *body, *msg, *nl;
 	size_t	 len;
 
-	if ((body = git_object(g, sha, type)) == NULL)
+	if ((body = gitobj_read(g, sha, type, &len)) == NULL)
 		return;
 	if (strcmp(type, "commit") == 0 &&
 	    (msg = strstr(body, "\n\n")) != NULL) {
@@ -349,18 +187,18 @@ git_message(const struct git *g, const char *sha, struct tf_env *out)
 int
 gitmeta_read(const char *dir, struct tf_env *out)
 {
-	struct git	 g;
+	struct gitrepo	 g;
 	char		*head, *branch = NULL, *sha = NULL, *s;
 	char		*owner = NULL, *name = NULL, *full;
 
-	if (!git_find(dir, &g))
+	if (!gitobj_find(dir, &g))
 		return (0);
-	if ((head = git_read(g.dir, "HEAD")) != NULL) {
+	if ((head = gitobj_read_file(g.dir, "HEAD")) != NULL) {
 		if (strncmp(head, "ref: refs/heads/", 16) == 0)
 			branch = xstrdup(head + 16);
 		if (strncmp(head, "ref: ", 5) == 0)
-			sha = git_resolve(&g, head + 5, 0);
-		else if (git_is_sha(head))
+			sha = gitobj_resolve(&g, head + 5);
+		else if (gitobj_is_sha(head))
 			sha = xstrndup(head, GIT_SHA_LEN);
 	}
 	if (branch != NULL)
@@ -395,6 +233,6 @@ gitmeta_read(const char *dir, struct tf_env *out)
 	free(head);
 	free(branch);
 	free(sha);
-	git_free(&g);
+	gitobj_close(&g);
 	return (1);
 }

@@ -8,7 +8,7 @@
  * Find the git repository holding dir (dir itself or a parent) and add to
  * out what can be read from it without running git: CIRRUS_BRANCH,
  * CIRRUS_TAG, CIRRUS_CHANGE_IN_REPO, CIRRUS_CHANGE_MESSAGE and
- * CIRRUS_CHANGE_TITLE (loose commit objects only), CIRRUS_REPO_NAME,
+ * CIRRUS_CHANGE_TITLE (loose or packed commits), CIRRUS_REPO_NAME,
  * CIRRUS_REPO_OWNER, CIRRUS_REPO_FULL_NAME (from remote "origin"'s URL) and
  * CIRRUS_DEFAULT_BRANCH.  Best effort: what cannot be read is left out.
  * Returns 1 when a repository was found, else 0.

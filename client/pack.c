@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client/gitindex.h"
+#include "client/gitobj.h"
 #include "client/ignore.h"
 #include "client/pack.h"
 #include "proto/util.h"
@@ -68,24 +70,48 @@ pack_cmp(const void *a, const void *b)
 	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
-/* Collect the entries below root/rel (rel "" is the root itself). */
+/* What a walk knows: the rules, the git index and where the lists go. */
+struct pack_walk {
+	const char		*root;
+	struct ignore		*ig;
+	const struct gitindex	*ix;		/* NULL outside a git work tree */
+	size_t			 strip;		/* of "sub/" when root is above */
+	struct pack_list	*l;		/* everything packed */
+	struct pack_list	*untracked;	/* files not in ix, or NULL */
+};
+
+/* Whether rel (below the root) is tracked, or holds tracked files. */
 static int
-pack_walk(const char *root, const char *rel, int depth, struct ignore *ig,
-    struct pack_list *l, char **cause)
+pack_tracked(const struct pack_walk *w, const char *rel, int isdir)
+{
+	if (w->ix == NULL)
+		return (0);
+	return (isdir ? gitindex_has_dir(w->ix, rel) :
+	    gitindex_find(w->ix, rel) != NULL);
+}
+
+/*
+ * Collect the entries below root/rel (rel "" is the root itself).  Below
+ * an ignored directory (ignored set) only tracked files are taken: git's
+ * "tracked, or untracked and not ignored".
+ */
+static int
+pack_walk(struct pack_walk *w, const char *rel, int depth, int ignored,
+    char **cause)
 {
 	DIR		*d = NULL;
 	struct dirent	*de;
 	struct stat	 st;
 	char		*dirpath, *full = NULL, *child = NULL;
-	int		 rv = -1;
+	int		 rv = -1, isdir, ign;
 
 	if (depth > PACK_MAX_DEPTH) {
-		*cause = xasprintf("%s/%s: directories nested too deep", root,
-		    rel);
+		*cause = xasprintf("%s/%s: directories nested too deep",
+		    w->root, rel);
 		return (-1);
 	}
-	dirpath = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
-	if (ignore_load_dir(ig, root, rel, cause) != 0)
+	dirpath = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
+	if (!ignored && ignore_load_dir(w->ig, w->root, rel, cause) != 0)
 		goto out;
 	if ((d = opendir(dirpath)) == NULL) {
 		*cause = xasprintf("%s: %s", dirpath, strerror(errno));
@@ -109,21 +135,27 @@ pack_walk(const char *root, const char *rel, int depth, struct ignore *ig,
 		free(child);
 		child = *rel ? xasprintf("%s/%s", rel, de->d_name) :
 		    xstrdup(de->d_name);
-		full = xasprintf("%s/%s", root, child);
+		full = xasprintf("%s/%s", w->root, child);
 		if (lstat(full, &st) != 0) {
 			if (errno == ENOENT)	/* removed while we walk */
 				continue;
 			*cause = xasprintf("%s: %s", full, strerror(errno));
 			goto out;
 		}
-		if (ignore_match(ig, child, S_ISDIR(st.st_mode)))
+		isdir = S_ISDIR(st.st_mode);
+		ign = ignored || ignore_match(w->ig, child, isdir);
+		if (ign && !pack_tracked(w, child, isdir))
 			continue;
-		if (S_ISDIR(st.st_mode)) {
-			pack_list_add(l, child);
-			if (pack_walk(root, child, depth + 1, ig, l, cause) != 0)
+		if (isdir) {
+			pack_list_add(w->l, child + w->strip);
+			if (pack_walk(w, child, depth + 1, ign, cause) != 0)
 				goto out;
-		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
-			pack_list_add(l, child);
+		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
+			pack_list_add(w->l, child + w->strip);
+			if (w->untracked != NULL && !ign &&
+			    !pack_tracked(w, child, 0))
+				pack_list_add(w->untracked, child + w->strip);
+		}
 		/* Sockets, fifos and devices do not belong in a snapshot. */
 	}
 	rv = 0;
@@ -134,6 +166,107 @@ out:
 	free(full);
 	free(child);
 	return (rv);
+}
+
+/*
+ * Below the top of a git work tree, walk from the top (rel the part of dir
+ * below it) so that the rules of the directories above apply.  Load them,
+ * and say whether dir itself lies in an ignored directory.
+ */
+static int
+pack_above(struct pack_walk *w, const char *rel, int *ignored, char **cause)
+{
+	char	*p, *s, *slash;
+	int	 rv;
+
+	*ignored = 0;
+	p = xstrdup(rel);
+	rv = ignore_load_dir(w->ig, w->root, "", cause);
+	for (s = p; rv == 0; s = slash + 1) {
+		if ((slash = strchr(s, '/')) != NULL)
+			*slash = '\0';
+		/* p is "a", then "a/b", up to rel itself. */
+		if (ignore_match(w->ig, p, 1))
+			*ignored = 1;
+		if (slash == NULL)
+			break;		/* rel's own rules: pack_walk's job */
+		rv = ignore_load_dir(w->ig, w->root, p, cause);
+		*slash = '/';
+	}
+	free(p);
+	return (rv);
+}
+
+/* Walk dir into l (and untracked, when not NULL), sorted. */
+static int
+pack_collect(const char *dir, struct pack_list *l, struct pack_list *untracked,
+    char **cause)
+{
+	struct pack_walk	 w;
+	struct gitrepo		 repo;
+	struct gitindex		 ix;
+	const char		*rel = "";
+	char			*why = NULL;
+	size_t			 tl;
+	int			 git, ignored = 0, rv = -1;
+
+	memset(&w, 0, sizeof w);
+	memset(&ix, 0, sizeof ix);
+	w.root = dir;
+	w.l = l;
+	w.untracked = untracked;
+	w.ig = ignore_new();
+	/* In a git work tree: what git tracks is in, ignored or not. */
+	if ((git = gitobj_find(dir, &repo)) != 0) {
+		/* An index git cannot read either: the ignore rules alone. */
+		if (gitindex_read_repo(&repo, &ix, &why) == 0)
+			w.ix = &ix;
+		free(why);
+		/* Index paths and ignore rules start at the top. */
+		tl = strlen(repo.top);
+		if (strcmp(repo.top, "/") == 0 && dir[1] != '\0')
+			rel = dir + 1;
+		else if (strncmp(dir, repo.top, tl) == 0 && dir[tl] == '/')
+			rel = dir + tl + 1;
+		if (*rel != '\0') {
+			w.root = repo.top;
+			w.strip = strlen(rel) + 1;
+			if (pack_above(&w, rel, &ignored, cause) != 0)
+				goto out;
+		}
+	}
+	rv = pack_walk(&w, rel, 0, ignored, cause);
+	if (rv == 0 && l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, pack_cmp);
+	if (rv == 0 && untracked != NULL && untracked->n > 1)
+		qsort(untracked->v, untracked->n, sizeof *untracked->v,
+		    pack_cmp);
+out:
+	ignore_free(w.ig);
+	if (git) {
+		gitindex_free(&ix);
+		gitobj_close(&repo);
+	}
+	return (rv);
+}
+
+int
+pack_untracked(const char *top, char ***v, size_t *n, char **cause)
+{
+	struct pack_list	l = { NULL, 0, 0 }, u = { NULL, 0, 0 };
+	int			rv;
+
+	*v = NULL;
+	*n = 0;
+	rv = pack_collect(top, &l, &u, cause);
+	pack_list_free(&l);
+	if (rv != 0) {
+		pack_list_free(&u);
+		return (-1);
+	}
+	*v = u.v;
+	*n = u.n;
+	return (0);
 }
 
 /* libarchive write callback: to the file and the digest. */
@@ -267,7 +400,6 @@ int
 pack_dir(const char *dir, struct pack *p, char **cause)
 {
 	struct pack_list	 l = { NULL, 0, 0 };
-	struct ignore		*ig;
 	struct pack_sink	 sink;
 	struct archive		*a = NULL;
 	struct archive_entry	*e = NULL;
@@ -281,14 +413,8 @@ pack_dir(const char *dir, struct pack *p, char **cause)
 	sink.fd = -1;
 	sha256_init(&sink.sha);
 
-	ig = ignore_new();
-	if (pack_walk(dir, "", 0, ig, &l, cause) != 0) {
-		ignore_free(ig);
+	if (pack_collect(dir, &l, NULL, cause) != 0)
 		goto out;
-	}
-	ignore_free(ig);
-	if (l.n > 1)
-		qsort(l.v, l.n, sizeof *l.v, pack_cmp);
 
 	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
 		tmpdir = "/tmp";

@@ -17,12 +17,25 @@
 /* One lock for the whole store: puts and evictions are rare and short. */
 static pthread_mutex_t	cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Set once at start-up, before any task runs. */
+static uint64_t		cache_budget_bytes;
+static int		cache_budget_isset;
+
+void
+cache_set_budget(uint64_t bytes)
+{
+	cache_budget_bytes = bytes;
+	cache_budget_isset = 1;
+}
+
 uint64_t
 cache_budget(void)
 {
 	const char	*s;
 	int64_t		 mb;
 
+	if (cache_budget_isset)
+		return (cache_budget_bytes);
 	if ((s = getenv("STRATUSD_CACHE_MAX_MB")) != NULL &&
 	    parse_int64(s, 0, INT64_MAX >> 20, &mb) == 0)
 		return ((uint64_t)mb << 20);

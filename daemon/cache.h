@@ -17,8 +17,11 @@
  * (caller frees); 1 means "no such entry".
  */
 
-/* The budget: $STRATUSD_CACHE_MAX_MB when set, else the default. */
+/* The budget: what cache_set_budget set (stratusd --cache-max-mb or
+ * cache_max_mb:), else $STRATUSD_CACHE_MAX_MB, else the default. */
 uint64_t cache_budget(void);
+/* Set the budget at start-up, before tasks run (0: the newest entry only). */
+void	cache_set_budget(uint64_t bytes);
 
 /* Read the entry into *tar (caller frees) and mark it used. */
 int	cache_get(const char *root, const char *project, const char *key,

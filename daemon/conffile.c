@@ -40,6 +40,7 @@ conffile_init(struct conffile *c)
 	c->keep = -1;
 	c->keep_days = -1;
 	c->exit_idle_s = -1;
+	c->cache_max_mb = -1;
 }
 
 void
@@ -195,7 +196,7 @@ cf_projects(struct cfparse *p, yaml_node_t *n, struct conffile *c)
 }
 
 #define CF_KEYS "socket, state_dir, podman, network, jobs, grace, " \
-	"log_cap, keep, keep_days, exit_idle_time, projects"
+	"log_cap, keep, keep_days, exit_idle_time, cache_max_mb, projects"
 
 /* One top-level key. */
 static int
@@ -240,6 +241,8 @@ cf_key(struct cfparse *p, yaml_node_t *k, yaml_node_t *v, struct conffile *c)
 		c->keep_days = (int)x;
 		return (0);
 	}
+	if (strcmp(key, "cache_max_mb") == 0)
+		return (cf_int(p, key, v, 0, INT64_MAX >> 20, &c->cache_max_mb));
 	if (strcmp(key, "exit_idle_time") == 0) {
 		if (cf_int(p, key, v, 0, 86400, &x) == -1)
 			return (-1);

@@ -26,6 +26,7 @@ struct conffile {
 	int			 keep;		/* finished jobs kept */
 	int			 keep_days;	/* finished jobs' age */
 	int			 exit_idle_s;
+	int64_t			 cache_max_mb;	/* cache budget; -1 unset */
 	struct conffile_project	*projects;
 	size_t			 nprojects;
 };

@@ -12,7 +12,9 @@
 #include "daemon/recovery.h"
 #include "daemon/runner.h"
 #include "daemon/scheduler.h"
+#include "daemon/secrets.h"
 #include "daemon/store.h"
+#include "daemon/workspace.h"
 #include "proto/log.h"
 #include "proto/taskfile.h"
 #include "proto/tfjson.h"
@@ -33,6 +35,7 @@ struct adopt {
 	int64_t			 ckpt_ms;
 	int			 cur_step;
 	int			 log_failed;
+	struct secrets_mask	*mask;		/* the executor's masking */
 };
 
 void
@@ -56,39 +59,26 @@ recovery_checkpoint(const struct exec_env *env, const struct store_task *t,
 	}
 }
 
+/* Append text to the log of a's task. */
 static void
 adopt_log(struct adopt *a, const char *s, size_t n)
 {
-	char	*cause = NULL;
-
-	if (logstore_append(a->env->logs, a->task->job_id, a->task->id,
-	    a->task->attempt, s, n, NULL, &cause) == -1) {
-		if (!a->log_failed)
-			log_warnx("task %" PRId64 ": %s", a->task->id, cause);
-		a->log_failed = 1;
-		free(cause);
-	}
-}
-
-static void __attribute__((format(printf, 2, 3)))
-adopt_say(struct adopt *a, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s, *line;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	line = xasprintf("[stratus] %s\n", s);
-	adopt_log(a, line, strlen(line));
-	free(line);
-	free(s);
+	executor_log(a->env, a->task, &a->log_failed, s, n);
 }
 
 static void
-adopt_output(const char *s, size_t n, void *arg)
+adopt_masked(const char *s, size_t n, void *arg)
 {
 	adopt_log(arg, s, n);
+}
+
+/* Replayed output masks secrets as the executor does. */
+static void
+adopt_output(const char *s, size_t n, void *arg)
+{
+	struct adopt	*a = arg;
+
+	secrets_mask_feed(a->mask, s, n);
 }
 
 static void
@@ -300,6 +290,7 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 		free(cause);
 		cause = NULL;
 	}
+	a.mask = workspace_mask_task(env, a.task, adopt_masked, &a);
 	runner_parser_init(&a.parser, a.task->nonce, adopt_output, adopt_step,
 	    &a);
 	a.skip = a.task->raw_off;
@@ -335,6 +326,7 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 		}
 	}
 	runner_parser_flush(&a.parser);
+	secrets_mask_flush(a.mask);
 	if (cause != NULL) {
 		reason = xasprintf("lost the re-adopted container: %s", cause);
 		goto remove;
@@ -361,7 +353,8 @@ remove:
 	cause = NULL;
 done:
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || timed_out)
-		adopt_say(&a, "%s", reason != NULL ? reason : state_name(st));
+		executor_say(env, a.task, &a.log_failed, "%s",
+		    reason != NULL ? reason : state_name(st));
 	executor_finish(env, a.task, st, exit_code, reason);
 	/* After the result is committed, as in the executor. */
 	if (id != NULL && podman_container_remove(pm, id, &cause) == -1) {
@@ -370,6 +363,7 @@ done:
 		cause = NULL;
 	}
 out:
+	secrets_mask_free(a.mask);
 	free(cause);
 	free(reason);
 	free(id);

@@ -235,6 +235,7 @@ struct secrets_mask {
 	char		**v;
 	size_t		  n;
 	size_t		  longest;
+	int		  multiline;	/* a value holds a newline */
 	struct buf	  held;		/* bytes not yet decided */
 	secrets_out_cb	  out;
 	void		 *arg;
@@ -261,6 +262,8 @@ secrets_mask_add(struct secrets_mask *m, const char *value)
 		return;
 	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
 	m->v[m->n++] = xstrdup(value);
+	if (strchr(value, '\n') != NULL)
+		m->multiline = 1;
 	if (n > m->longest)
 		m->longest = n;
 }
@@ -279,15 +282,21 @@ secrets_mask_at(const struct secrets_mask *m, const char *s, size_t n)
 	return (best);
 }
 
-/* Emit what can be decided; keep the last longest-1 bytes unless final. */
+/*
+ * Emit what can be decided; keep the last longest-1 bytes unless final.
+ * Without multi-line values nothing spans a newline, so all up to the last
+ * one is decided: a checkpoint at a line's end then finds nothing held.
+ */
 static void
 secrets_mask_run(struct secrets_mask *m, int final)
 {
 	struct buf	 out;
-	const char	*d = m->held.data;
-	size_t		 len = m->held.len, keep, i = 0, l;
+	const char	*d = m->held.data, *nl;
+	size_t		 len = m->held.len, keep, i = 0, l, decided = 0;
 
 	keep = final || m->longest == 0 ? 0 : m->longest - 1;
+	if (!m->multiline && len > 0 && (nl = memrchr(d, '\n', len)) != NULL)
+		decided = (size_t)(nl - d) + 1;
 	buf_init(&out, 0);
 	while (i < len) {
 		if ((l = secrets_mask_at(m, d + i, len - i)) > 0) {
@@ -295,7 +304,7 @@ secrets_mask_run(struct secrets_mask *m, int final)
 			i += l;
 			continue;
 		}
-		if (len - i <= keep)
+		if (len - i <= keep && i >= decided)
 			break;
 		buf_add(&out, d + i, 1);
 		i++;

@@ -20,6 +20,7 @@
 
 #include "daemon/api.h"
 #include "daemon/blobstore.h"
+#include "daemon/cache.h"
 #include "daemon/conffile.h"
 #include "daemon/executor.h"
 #include "daemon/gc.h"
@@ -54,6 +55,7 @@ struct options {
 	int		 keep;		/* finished jobs per project */
 	int64_t		 keep_age_s;	/* finished jobs' age; -1: unset */
 	int64_t		 log_cap;
+	int64_t		 cache_max_mb;	/* -1: unset */
 	struct conffile	 cf;	/* the file's settings, kept for SIGHUP */
 	int		 jobs_flag;	/* set on the command line: wins */
 };
@@ -69,7 +71,7 @@ usage(int status)
 	    "                [--grace SECONDS] [--network MODE] "
 	    "[--exit-idle-time SECONDS] "
 	    "[--log-cap BYTES] [--keep N]\n"
-	    "                [--keep-days N] [-v]\n");
+	    "                [--keep-days N] [--cache-max-mb MB] [-v]\n");
 	exit(status);
 }
 
@@ -90,6 +92,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "log-cap",	required_argument,	NULL, 'L' },
 		{ "keep",	required_argument,	NULL, 'K' },
 		{ "keep-days",	required_argument,	NULL, 'D' },
+		{ "cache-max-mb", required_argument,	NULL, 'M' },
 		/* For tests: retention by age in seconds. */
 		{ "keep-seconds", required_argument,	NULL, 'A' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -106,6 +109,7 @@ parse_options(int argc, char **argv, struct options *o)
 	o->log_cap = -1;
 	o->keep = -1;
 	o->keep_age_s = -1;
+	o->cache_max_mb = -1;
 	while ((ch = getopt_long(argc, argv, "dnvhj:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -164,6 +168,12 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--keep-days takes a number of days "
 				    "(0 to 36500), not '%s'", optarg);
 			o->keep_age_s = n * 86400;
+			break;
+		case 'M':
+			if (parse_int64(optarg, 0, INT64_MAX >> 20, &n) == -1)
+				fatalx("--cache-max-mb takes the cache budget "
+				    "in MiB, not '%s'", optarg);
+			o->cache_max_mb = n;
 			break;
 		case 'A':
 			if (parse_int64(optarg, 0, INT32_MAX, &n) == -1)
@@ -239,6 +249,10 @@ apply_config(struct options *o)
 	if (o->keep_age_s < 0)
 		o->keep_age_s = cf->keep_days > 0 ?
 		    (int64_t)cf->keep_days * 86400 : 0;
+	if (o->cache_max_mb < 0)
+		o->cache_max_mb = cf->cache_max_mb;
+	if (o->cache_max_mb >= 0)
+		cache_set_budget((uint64_t)o->cache_max_mb << 20);
 }
 
 /*

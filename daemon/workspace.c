@@ -1,4 +1,5 @@
 /* workspace.c -- the executor's hooks: secrets, Dockerfile images, dependency artifacts, caches, artifacts. */
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "proto/api.h"
 #include "proto/sha256.h"
 #include "proto/taskfile.h"
+#include "proto/tfjson.h"
 #include "proto/util.h"
 
 #define WS_FINGERPRINT_MAX	(1u << 20)	/* output of a fingerprint_script */
@@ -163,6 +165,58 @@ out:
 	free(name);
 	free(dir);
 	return (rv);
+}
+
+/* Add value to m when it names a secret that is set. */
+static void
+ws_mask_ref(struct secrets_mask *m, const char *dir, const char *value)
+{
+	char	*name = NULL, *secret = NULL, *why = NULL;
+
+	if (!secrets_reference(value, &name))
+		return;
+	if (secrets_get(dir, name, &secret, &why) == 0)
+		secrets_mask_add(m, secret);
+	free(secret);
+	free(why);
+	free(name);
+}
+
+struct secrets_mask *
+workspace_mask_task(const struct exec_env *env, const struct store_task *t,
+    secrets_out_cb out, void *arg)
+{
+	struct secrets_mask	*m;
+	struct store_job	*job = NULL;
+	struct tf_task		 spec;
+	cJSON			*json, *user = NULL, *it;
+	char			*dir, *cause = NULL;
+	size_t			 i;
+
+	m = secrets_mask_new(out, arg);
+	dir = xasprintf("%s/secrets", env->state_dir);
+	/* What workspace_env resolved: the task's env, then the job's -e. */
+	if ((json = cJSON_Parse(t->spec)) != NULL &&
+	    tfjson_task_parse(json, &spec, &cause) == 0) {
+		for (i = 0; i < spec.env.n; i++)
+			ws_mask_ref(m, dir, spec.env.v[i].value);
+		tf_task_free(&spec);
+	}
+	cJSON_Delete(json);
+	free(cause);
+	cause = NULL;
+	if (store_job_get(env->store, t->job_id, &job, &cause) == 0 &&
+	    job->env != NULL && (user = cJSON_Parse(job->env)) != NULL) {
+		cJSON_ArrayForEach(it, user) {
+			if (cJSON_IsString(it))
+				ws_mask_ref(m, dir, it->valuestring);
+		}
+	}
+	cJSON_Delete(user);
+	store_job_free(job);
+	free(cause);
+	free(dir);
+	return (m);
 }
 
 /* Podman build output lines, into the task log. */

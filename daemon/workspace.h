@@ -26,6 +26,16 @@ struct workspace *workspace_new(const struct exec_env *,
 /* Flush masked output held back, and free; NULL is fine. */
 void	workspace_free(struct workspace *);
 
+/*
+ * For output replayed after a restart (recovery.c): a mask of the secrets
+ * task t's env and its job's -e refer to, feeding out.  Free with
+ * secrets_mask_free, which flushes.
+ */
+struct secrets_mask;
+struct secrets_mask *workspace_mask_task(const struct exec_env *,
+	    const struct store_task *t,
+	    void (*out)(const char *, size_t, void *), void *arg);
+
 /* Task output on its way to the log: secret values become [MASKED]. */
 void	workspace_output(struct workspace *, const char *, size_t);
 

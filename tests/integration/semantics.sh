@@ -270,5 +270,35 @@ ok "a limit Podman cannot apply is named in the log"
 grep '\[stratus\].*limit' "$T/out" | diag
 [ $rc -eq 0 ] || diag "$T/out"
 
+# --- changesInclude and tracked-but-ignored files ---------------------------
+project "$T/changes" <<EOF
+container:
+  image: $IMAGE
+src_task:
+  only_if: changesInclude('src/**')
+  s_script: echo src-changed
+docs_task:
+  only_if: changesInclude('docs/*')
+  s_script: cat build/forced.txt; test ! -e build/junk.txt && echo no-junk
+EOF
+(cd "$T/changes" && mkdir -p src docs build && echo a >src/a.c &&
+    echo 'build/' >.gitignore && echo forced >build/forced.txt &&
+    git init -q -b main . && git add . && git add -f build/forced.txt &&
+    git -c user.name=t -c user.email=t@example.com commit -q -m first &&
+    echo d >docs/readme.md && git add docs &&
+    git -c user.name=t -c user.email=t@example.com commit -q -m docs &&
+    echo junk >build/junk.txt)
+ok "a repository whose last commit touched docs/ only"
+(cd "$T/changes" && st run) >"$T/out" 2>&1
+rc=$?
+names=$(tnames "$(last_job)")
+[ $rc -eq 0 ] && [ "$names" = "docs " ] && ! grep -q src-changed "$T/out"
+ok "changesInclude('src/**') drops its task, changesInclude('docs/*') runs ($names)"
+grep -q '^docs | forced$' "$T/out"
+ok "a file git tracks though .gitignore matches it reaches the container"
+grep -q '^docs | no-junk$' "$T/out"
+ok "an untracked ignored file does not"
+[ $rc -eq 0 ] || diag "$T/out"
+
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"

@@ -147,6 +147,29 @@ st secret rm API_TOKEN; ok "secret rm"
 [ $? -ne 0 ] && grep -q "variable TOKEN: secret 'API_TOKEN' is not set (set it with: stratus secret set API_TOKEN)" "$T/out"
 ok "a missing secret errors the task naming the variable and the fix"
 
+# A daemon killed mid-task re-adopts the container and replays its output:
+# masked as well.
+printf 'r3adopt-s3cr3t\n' | st secret set RE_TOKEN
+project "$T/remask" <<EOF
+container:
+  image: $IMAGE
+env:
+  TOKEN: ENCRYPTED[RE_TOKEN]
+m_task:
+  m_script: echo "before \$TOKEN"; sleep 3; echo "after \$TOKEN"
+EOF
+(cd "$T/remask" && st submit) >"$T/out" 2>&1
+job=$(jid "$T/out")
+until_ok 30 grep -qs '^before' "$STATE/logs/$job/"*.log
+ok "the task printed its secret once"
+kill -KILL "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+JOBS=1 start_daemon; ok "stratusd restarts after kill -9 mid-task"
+wait_job "$job"
+st logs "$job" m >"$T/out" 2>&1
+grep -q 'after \[MASKED\]' "$T/out" && ! grep -rq 'r3adopt-s3cr3t' "$STATE/logs"
+ok "output replayed after the restart is masked too"
+grep -q 're-adopting container' "$T/daemon.log" || diag "$T/out"
+
 # --- caches ------------------------------------------------------------------
 C=$T/cache
 project "$C" <<EOF
@@ -175,11 +198,11 @@ key=$(st --json cache ls | sed -n 's/.*"key":"\([^"]*\)".*/\1/p' | head -1)
 st cache rm "$key" && [ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
 ok "cache rm removes an entry"
 stop_daemon
-STRATUSD_CACHE_MAX_MB=0 JOBS=1 start_daemon
+JOBS=1 start_daemon --cache-max-mb 0
 echo again >"$C/data.txt"
 (cd "$C" && st run) >/dev/null 2>&1
 [ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
-ok "over budget, least recently used entries are evicted"
+ok "over the --cache-max-mb budget, least recently used entries are evicted"
 
 # --- Dockerfile --------------------------------------------------------------
 F=$T/df
