@@ -49,24 +49,27 @@ struct exec {
 	char			*container;	/* to remove once recorded */
 };
 
-/* Append text to the task's log; a log that cannot be written is noted once. */
-static void
-exec_log(struct exec *e, const char *s, size_t n)
+/* Append text to task's log; a log that cannot be written is noted once
+ * (*failed remembers it). */
+void
+executor_log(const struct exec_env *env, const struct store_task *task,
+    int *failed, const char *s, size_t n)
 {
 	char	*cause = NULL;
 
-	if (logstore_append(e->env->logs, e->task->job_id, e->task->id,
-	    e->task->attempt, s, n, NULL, &cause) == -1) {
-		if (!e->log_failed)
-			log_warnx("task %" PRId64 ": %s", e->task->id, cause);
-		e->log_failed = 1;
+	if (logstore_append(env->logs, task->job_id, task->id, task->attempt,
+	    s, n, NULL, &cause) == -1) {
+		if (!*failed)
+			log_warnx("task %" PRId64 ": %s", task->id, cause);
+		*failed = 1;
 		free(cause);
 	}
 }
 
-/* A line from Stratus itself in the task's log. */
-static void __attribute__((format(printf, 2, 3)))
-exec_say(struct exec *e, const char *fmt, ...)
+/* A line from Stratus itself in task's log (executor_log). */
+void
+executor_say(const struct exec_env *env, const struct store_task *task,
+    int *failed, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*s, *line;
@@ -75,9 +78,20 @@ exec_say(struct exec *e, const char *fmt, ...)
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	line = xasprintf("[stratus] %s\n", s);
-	exec_log(e, line, strlen(line));
+	executor_log(env, task, failed, line, strlen(line));
 	free(line);
 	free(s);
+}
+
+/* A line from Stratus in the log of e's task. */
+#define EXEC_SAY(e, ...)						\
+	executor_say((e)->env, (e)->task, &(e)->log_failed, __VA_ARGS__)
+
+/* Append text to the log of e's task. */
+static void
+exec_log(struct exec *e, const char *s, size_t n)
+{
+	executor_log(e->env, e->task, &e->log_failed, s, n);
 }
 
 static void
@@ -101,7 +115,9 @@ exec_ws_out(const char *s, size_t n, void *arg)
 static void
 exec_ws_say(void *arg, const char *s)
 {
-	exec_say(arg, "%s", s);
+	struct exec	*e = arg;
+
+	EXEC_SAY(e, "%s", s);
 }
 
 /* Write a step marker line into the log (doc/log-format.md). */
@@ -208,7 +224,9 @@ exec_poll(void *arg)
 static void
 exec_pull_line(const char *line, void *arg)
 {
-	exec_say(arg, "%s", line);
+	struct exec	*e = arg;
+
+	EXEC_SAY(e, "%s", line);
 }
 
 /* Podman's create warnings; the one about limits names what was lost. */
@@ -219,14 +237,14 @@ exec_warning(const char *w, void *arg)
 
 	if (strcasestr(w, "limit") == NULL ||
 	    (e->spec.memory_mb <= 0 && e->spec.cpu <= 0)) {
-		exec_say(e, "podman: %s", w);
+		EXEC_SAY(e, "podman: %s", w);
 		return;
 	}
 	if (e->spec.memory_mb > 0)
-		exec_say(e, "memory limit %" PRId64 " MiB not applied: %s",
+		EXEC_SAY(e, "memory limit %" PRId64 " MiB not applied: %s",
 		    e->spec.memory_mb, w);
 	if (e->spec.cpu > 0)
-		exec_say(e, "cpu limit %g not applied: %s", e->spec.cpu, w);
+		EXEC_SAY(e, "cpu limit %g not applied: %s", e->spec.cpu, w);
 }
 
 /* The environment of the container: built-ins, then the task's, then -e. */
@@ -301,7 +319,7 @@ exec_image(struct exec *e, struct podman *pm, char **cause)
 		return (-1);
 	if (exists)
 		return (0);
-	exec_say(e, "pulling image %s", e->spec.image);
+	EXEC_SAY(e, "pulling image %s", e->spec.image);
 	if (podman_image_pull(pm, e->spec.image, exec_pull_line, e,
 	    &why) == -1) {
 		*cause = xasprintf("image %s cannot be had: %s", e->spec.image,
@@ -574,7 +592,7 @@ done:
 	workspace_free(e.ws);
 	e.ws = NULL;
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || e.timed_out)
-		exec_say(&e, "%s", reason != NULL ? reason : state_name(st));
+		EXEC_SAY(&e, "%s", reason != NULL ? reason : state_name(st));
 	exec_finish(&e, st, exit_code, reason);
 	if (e.container != NULL && podman_container_remove(pm, e.container,
 	    &cause) == -1) {

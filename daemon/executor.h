@@ -3,6 +3,7 @@
 #define DAEMON_EXECUTOR_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto/states.h"
@@ -41,6 +42,15 @@ struct exec_control {
  */
 void	executor_run(const struct exec_env *, int64_t task_id,
 	    struct exec_control *);
+
+/* Append n bytes of s to task's log.  The first write that fails is
+ * logged and sets *failed; later failures are quiet. */
+void	executor_log(const struct exec_env *, const struct store_task *,
+	    int *failed, const char *s, size_t n);
+/* A "[stratus] ..." line in task's log, as executor_log. */
+void	executor_say(const struct exec_env *, const struct store_task *,
+	    int *failed, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
 
 /* Record the end of a task: unfinished steps settled, log finished and
  * its length stored, then the task's state, exit code and reason. */

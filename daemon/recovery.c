@@ -59,33 +59,11 @@ recovery_checkpoint(const struct exec_env *env, const struct store_task *t,
 	}
 }
 
+/* Append text to the log of a's task. */
 static void
 adopt_log(struct adopt *a, const char *s, size_t n)
 {
-	char	*cause = NULL;
-
-	if (logstore_append(a->env->logs, a->task->job_id, a->task->id,
-	    a->task->attempt, s, n, NULL, &cause) == -1) {
-		if (!a->log_failed)
-			log_warnx("task %" PRId64 ": %s", a->task->id, cause);
-		a->log_failed = 1;
-		free(cause);
-	}
-}
-
-static void __attribute__((format(printf, 2, 3)))
-adopt_say(struct adopt *a, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s, *line;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	line = xasprintf("[stratus] %s\n", s);
-	adopt_log(a, line, strlen(line));
-	free(line);
-	free(s);
+	executor_log(a->env, a->task, &a->log_failed, s, n);
 }
 
 static void
@@ -375,7 +353,8 @@ remove:
 	cause = NULL;
 done:
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || timed_out)
-		adopt_say(&a, "%s", reason != NULL ? reason : state_name(st));
+		executor_say(env, a.task, &a.log_failed, "%s",
+		    reason != NULL ? reason : state_name(st));
 	executor_finish(env, a.task, st, exit_code, reason);
 	/* After the result is committed, as in the executor. */
 	if (id != NULL && podman_container_remove(pm, id, &cause) == -1) {
