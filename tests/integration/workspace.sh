@@ -160,7 +160,8 @@ m_task:
 EOF
 (cd "$T/remask" && st submit) >"$T/out" 2>&1
 job=$(jid "$T/out")
-until_ok 30 grep -qs '^before' "$STATE/logs/$job/"*.log
+printed() { grep -qs '^before' "$STATE/logs/$job/"*.log; }	# glob per poll
+until_ok 30 printed
 ok "the task printed its secret once"
 kill -KILL "$DPID"; wait "$DPID" 2>/dev/null; DPID=
 JOBS=1 start_daemon; ok "stratusd restarts after kill -9 mid-task"
