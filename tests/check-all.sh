@@ -14,7 +14,8 @@ fi
 bash "$src/tests/setup-machine.sh" "$user" || { echo "0 passed, 1 failed"; exit 1; }
 uid=$(id -u "$user"); home=$(getent passwd "$user" | cut -d: -f6)
 
-work="$home/stratus-check"
+# A directory of this run's own: runs side by side must not share a build.
+work=$(mktemp -d "$home/stratus-check.XXXXXX")
 copy_tree "$src" "$work"
 
 # One Podman service for the whole run, where stratusd looks by default
@@ -77,6 +78,12 @@ if as_user bash -c "cd '$work/build' && make -s distcheck" >"$work/distcheck.log
 else
 	tail -40 "$work/distcheck.log"
 	failed=$((failed + 1))
+fi
+# Keep the tree (and its logs) of a failed run for a look; drop a green one.
+if [ "$failed" -eq 0 ]; then
+	rm -rf "$work"
+else
+	echo "build trees and logs kept in $work"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
