@@ -480,8 +480,12 @@ executor_finish(const struct exec_env *env, const struct store_task *task,
 		free(cause);
 		cause = NULL;
 	}
-	logstore_finish(env->logs, task->job_id, task->id,
-	    task->attempt);
+	/*
+	 * The log is on disk and its length and the result committed before
+	 * followers are told the log ended: a follower that then asks finds
+	 * the task finished, not still running.
+	 */
+	logstore_sync(env->logs, task->job_id, task->id, task->attempt);
 	if (store_task_set_log_len(env->store, task->id,
 	    logstore_length(env->logs, task->job_id, task->id,
 	    task->attempt), &cause) == -1) {
@@ -494,6 +498,7 @@ executor_finish(const struct exec_env *env, const struct store_task *task,
 		log_warnx("task %" PRId64 ": %s", task->id, cause);
 		free(cause);
 	}
+	logstore_finish(env->logs, task->job_id, task->id, task->attempt);
 	events_publish_job(env->store, task->job_id);
 	log_info("task %" PRId64 " (%s) %s%s%s", task->id, task->name,
 	    state_name(st), reason != NULL ? ": " : "",

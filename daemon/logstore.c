@@ -42,6 +42,7 @@ struct logent {
 	pthread_cond_t		 cond;		/* appended to, or finished */
 	int			 fd;		/* -1 until opened; then fixed */
 	int64_t			 len;		/* bytes fully written */
+	int64_t			 synced;	/* len at the last fsync, or -1 */
 	int			 truncated;	/* notice written, drop the rest */
 	int			 finished;
 
@@ -191,6 +192,7 @@ logstore_get(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	e->attempt = attempt;
 	e->path = logstore_path(ls, job, task, attempt);
 	e->fd = -1;
+	e->synced = -1;
 	if ((error = pthread_mutex_init(&e->mtx, NULL)) != 0)
 		goto fail;
 	if ((error = pthread_condattr_init(&ca)) != 0)
@@ -464,7 +466,7 @@ logstore_finish(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	 * once set and our reference keeps it open, so the fsync runs unlocked.
 	 */
 	logstore_lock(&e->mtx);
-	fd = e->fd;
+	fd = e->synced == e->len ? -1 : e->fd;	/* logstore_sync did it */
 	logstore_unlock(&e->mtx);
 	if (fd != -1) {
 		if (fsync(fd) != 0)
@@ -664,6 +666,34 @@ logstore_deadline(struct timespec *ts, int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+void
+logstore_sync(struct logstore *ls, int64_t job, int64_t task, int attempt)
+{
+	struct logent	*e;
+	char		*dir;
+	int64_t		 len;
+	int		 fd;
+
+	if ((e = logstore_ref(ls, job, task, attempt)) == NULL)
+		return;
+	logstore_lock(&e->mtx);
+	fd = e->fd;
+	len = e->len;
+	logstore_unlock(&e->mtx);
+	if (fd != -1) {
+		if (fsync(fd) != 0)
+			log_warn("fsync %s", e->path);
+		dir = logstore_job_dir(ls, job);
+		if (logstore_sync_dir(dir) != 0)
+			log_warn("fsync %s", dir);
+		free(dir);
+		logstore_lock(&e->mtx);
+		e->synced = len;
+		logstore_unlock(&e->mtx);
+	}
+	logstore_put(ls, e);
 }
 
 uint64_t

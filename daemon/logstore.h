@@ -30,6 +30,10 @@ int	logstore_append(struct logstore *, int64_t job, int64_t task,
  */
 int	logstore_mark(struct logstore *, int64_t job, int64_t task,
 	    int attempt, const char *line, char **cause);
+/* Flush a live log to disk now, without finishing it (so that its final
+ * length can be committed before followers are told it ended). */
+void	logstore_sync(struct logstore *, int64_t job, int64_t task,
+	    int attempt);
 /* Mark a task's log finished: followers drain it and stop waiting. */
 void	logstore_finish(struct logstore *, int64_t job, int64_t task,
 	    int attempt);

@@ -378,6 +378,28 @@ Test(logstore, wait_live_never_misses_a_begin_before_the_wait)
 	logstore_finish(ls, 8, 2, 1);
 }
 
+Test(logstore, sync_keeps_the_log_live)
+{
+	char	 buf[8];
+	int	 finished = -1;
+
+	append(9, 1, 1, "abc", 3);
+	logstore_sync(ls, 9, 1, 1);
+	cr_assert_eq(logstore_read(ls, 9, 1, 1, 0, buf, sizeof buf, 0,
+	    &finished), 3);
+	cr_assert_eq(logstore_read(ls, 9, 1, 1, 3, buf, sizeof buf, 0,
+	    &finished), 0);
+	cr_assert_eq(finished, 0, "a synced log is still live");
+	append(9, 1, 1, "de", 5);
+	logstore_finish(ls, 9, 1, 1);
+	cr_assert_eq(logstore_read(ls, 9, 1, 1, 0, buf, sizeof buf, 0,
+	    &finished), 5);
+	cr_assert_eq(memcmp(buf, "abcde", 5), 0);
+	cr_assert_eq(logstore_read(ls, 9, 1, 1, 5, buf, sizeof buf, 0,
+	    &finished), 0);
+	cr_assert_eq(finished, 1);
+}
+
 Test(logstore, follower_times_out)
 {
 	struct waiter	w = { .off = 0, .wait_ms = 200 };
