@@ -451,6 +451,31 @@ follow_emit_now(struct follow_log *l, const char *text, size_t len)
 		f->werr = errno;
 }
 
+/*
+ * Plain output of one log (no prefix, JSON, stamps, sink or tail): the
+ * whole lines at the front of data that hold no step marker go out in one
+ * write instead of a line at a time.  Returns the bytes written.
+ */
+static size_t
+follow_plain_run(struct follow_log *l, const char *data, size_t len)
+{
+	struct follow	*f = l->f;
+	const char	*mark, *end;
+	size_t		 n;
+
+	if (l->line.len != 0 || f->has_sink || f->tail != 0 ||
+	    (f->flags & (FOLLOW_PREFIX | FOLLOW_JSON | FOLLOW_STAMPS)))
+		return (0);
+	if ((mark = memchr(data, API_STEP_MARKER[0], len)) != NULL)
+		len = (size_t)(mark - data);	/* markers start their line */
+	if ((end = memrchr(data, '\n', len)) == NULL)
+		return (0);
+	n = (size_t)(end - data) + 1;
+	if (fwrite(data, 1, n, stdout) != n)
+		f->werr = errno;
+	return (n);
+}
+
 /* A complete line: held back for --tail, or printed. */
 static void
 follow_emit(struct follow_log *l, const char *text, size_t len)
@@ -485,6 +510,11 @@ follow_data(const char *data, size_t len, void *arg)
 	l->failures = 0;
 	l->give_up_at = 0;
 	while (len > 0) {
+		if ((take = follow_plain_run(l, data, len)) > 0) {
+			data += take;
+			len -= take;
+			continue;
+		}
 		nl = memchr(data, '\n', len);
 		seg = nl != NULL ? (size_t)(nl - data) : len;
 		while (seg > 0) {
