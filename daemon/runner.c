@@ -166,13 +166,19 @@ runner_script(const struct tf_task *t, const char *nonce)
 	}
 	buf_addstr(&b, "[ -z \"$__bg\" ] || kill $__bg 2>/dev/null\n"
 	    "exit $__st\n}\n");
+	/*
+	 * The watchdog's trap is set before its sleep starts, and neither
+	 * holds the output open: a TERM that lands early must not leave an
+	 * orphaned sleep keeping the log stream from ending.
+	 */
 	buf_printf(&b, "__run & __main=$!\n"
-	    "( sleep %" PRId64 " & __s=$!\n"
-	    "  trap 'kill $__s 2>/dev/null; exit 0' TERM\n"
+	    "( __s=\n"
+	    "  trap '[ -z \"$__s\" ] || kill $__s 2>/dev/null; exit 0' TERM\n"
+	    "  sleep %" PRId64 " & __s=$!\n"
 	    "  wait $__s || exit 0\n"
 	    "  : > \"$__d/timedout\"\n"
 	    "  if [ $$ -eq 1 ]; then kill -9 -1; "
-	    "else __killtree $__main; fi ) &\n"
+	    "else __killtree $__main; fi ) </dev/null >/dev/null 2>&1 &\n"
 	    "__wd=$!\n"
 	    "wait $__main 2>/dev/null; __st=$?\n"
 	    "kill $__wd 2>/dev/null; wait $__wd 2>/dev/null\n"
