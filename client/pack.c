@@ -431,8 +431,14 @@ pack_dir(const char *dir, struct pack *p, char **cause)
 		*cause = xstrdup("libarchive: out of memory");
 		goto out;
 	}
+	/*
+	 * No padding after the end-of-archive blocks: Podman's archive upload
+	 * stops reading there and, under load, fails the copy with "broken
+	 * pipe" while padding is still being sent.
+	 */
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open(a, &sink, NULL, pack_sink_write, NULL) !=
 	    ARCHIVE_OK) {
 		*cause = xasprintf("libarchive: %s", archive_error_string(a));

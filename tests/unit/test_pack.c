@@ -135,6 +135,30 @@ Test(pack, same_tree_same_sha)
 	pack_free(&b);
 }
 
+Test(pack, archive_ends_at_its_end_marker)
+{
+	struct pack	 a;
+	unsigned char	 tail[1536];
+	size_t		 i, zeros = 0;
+	int		 fd;
+
+	pack_ok(&a);
+	cr_assert_eq(a.size % 512, 0);
+	cr_assert_geq(a.size, sizeof tail);
+	fd = open(a.path, O_RDONLY);
+	cr_assert(fd != -1);
+	cr_assert_eq(pread(fd, tail, sizeof tail, (off_t)(a.size -
+	    sizeof tail)), (ssize_t)sizeof tail);
+	close(fd);
+	for (i = 512; i < sizeof tail; i++)
+		zeros += tail[i] == 0;
+	cr_assert_eq(zeros, 1024, "two zero blocks end the archive");
+	for (i = 0, zeros = 0; i < 512; i++)
+		zeros += tail[i] == 0;
+	cr_assert_lt(zeros, 512, "no padding after the end marker");
+	pack_free(&a);
+}
+
 Test(pack, temp_file_removed)
 {
 	struct pack	 a;
