@@ -72,6 +72,8 @@ for j in $aids; do [ "$(jstate "$j")" = queued ] && aq=$((aq + 1)); done
 
 # --- cancel of queued jobs: never start, no container -------------------
 for j in $aids; do [ "$(jstate "$j")" = queued ] && qa=$j; done
+# $qa first: cancelling the others frees slots it could start in.
+st cancel "$qa" >/dev/null 2>&1
 for j in $aids; do st cancel "$j" >/dev/null 2>&1; done
 until_ok 20 is_state "$qa" cancelled; ok "a queued job cancelled is cancelled"
 st --json show "$qa" | jq -e '.tasks[0].started_at == null and
