@@ -68,7 +68,11 @@ q=$(submit "$T/quick")
 until_ok 30 is_state "$q" succeeded; ok "a new job runs once the service is back"
 grep -q "podman service gone; starting it again" "$T/daemon.log"
 ok "stratusd restarted the service it owns"
+svc2=$(sed -n 's/.*started podman system service (pid \([0-9]*\)).*/\1/p' \
+    "$T/daemon.log" | tail -1)
 stop_daemon; ok "stratusd stops"
+[ -n "$svc2" ] && until_ok 10 eval '! kill -0 "$svc2" 2>/dev/null'
+ok "and stops the Podman service it started ($svc2)"
 # The orphaned container of the errored task (conmon outlived the service).
 ids=$(XDG_RUNTIME_DIR=$rt podman ps -aq --filter "label=stratus.job=$j" \
     --filter "label=stratus.instance=$(cat "$STATE/instance")" \
