@@ -2,7 +2,6 @@
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
@@ -15,9 +14,10 @@
 #include <unistd.h>
 
 #include "daemon/api.h"
+#include "daemon/apiresp.h"
 #include "daemon/blobstore.h"
 #include "daemon/events.h"
-#include "daemon/jobenv.h"
+#include "daemon/jobapi.h"
 #include "daemon/jobjson.h"
 #include "daemon/logstore.h"
 #include "daemon/queueapi.h"
@@ -27,18 +27,10 @@
 #include "proto/api.h"
 #include "proto/apierr.h"
 #include "proto/log.h"
-#include "proto/taskfile.h"
-#include "proto/tfjson.h"
 #include "proto/util.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
-#endif
-
-#if MHD_VERSION < 0x00097002
-typedef int mhd_result;
-#else
-typedef enum MHD_Result mhd_result;
 #endif
 
 struct api {
@@ -67,71 +59,6 @@ struct logstream {
 	int		 follow;
 };
 
-static mhd_result
-api_send(struct MHD_Connection *c, int status, const char *type, char *body,
-    size_t len)
-{
-	struct MHD_Response	*r;
-	mhd_result		 ret;
-
-	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (r == NULL) {
-		free(body);
-		return (MHD_NO);
-	}
-	if (MHD_add_response_header(r, "Content-Type", type) == MHD_NO) {
-		MHD_destroy_response(r);
-		return (MHD_NO);
-	}
-	ret = MHD_queue_response(c, (unsigned int)status, r);
-	MHD_destroy_response(r);
-	return (ret);
-}
-
-/* Answer with JSON o (consumed). */
-static mhd_result
-api_json(struct MHD_Connection *c, int status, cJSON *o)
-{
-	char	*s;
-
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (s == NULL)
-		return (MHD_NO);
-	return (api_send(c, status, "application/json", s, strlen(s)));
-}
-
-/* Answer {"error":{"code","message"}} with the code's status. */
-static mhd_result __attribute__((format(printf, 3, 4)))
-api_error(struct MHD_Connection *c, enum apierr code, const char *fmt, ...)
-{
-	cJSON	*o, *e;
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o = cJSON_CreateObject();
-	e = cJSON_AddObjectToObject(o, "error");
-	cJSON_AddStringToObject(e, "code", apierr_code(code));
-	cJSON_AddStringToObject(e, "message", msg);
-	free(msg);
-	return (api_json(c, apierr_status(code), o));
-}
-
-/* The error for a store failure: cause consumed. */
-static mhd_result
-api_store_error(struct MHD_Connection *c, char *cause)
-{
-	mhd_result	 r;
-
-	log_warnx("store: %s", cause);
-	r = api_error(c, APIERR_INTERNAL, "store: %s", cause);
-	free(cause);
-	return (r);
-}
-
 /* Parse a positive decimal id from a path segment of length n. */
 static int
 api_parse_id(const char *s, size_t n, int64_t *id)
@@ -156,26 +83,6 @@ api_health(struct api *a, struct MHD_Connection *c)
 	cJSON_AddNumberToObject(o, "api", API_VERSION);
 	cJSON_AddNumberToObject(o, "running", sched_running(a->env.sched));
 	return (api_json(c, 200, o));
-}
-
-/* Send a job by id with its tasks. */
-static mhd_result
-api_job_show(struct api *a, struct MHD_Connection *c, int64_t id, int status)
-{
-	struct store_job	*j = NULL;
-	cJSON			*o;
-	char			*cause = NULL;
-	int			 r;
-
-	if ((r = store_job_get(a->env.store, id, &j, &cause)) == -1)
-		return (api_store_error(c, cause));
-	if (r == 1)
-		return (api_error(c, APIERR_NOT_FOUND, "no job %" PRId64, id));
-	o = jobjson_job(j);
-	wsapi_annotate_job(a->env.state_dir, j, o);
-	r = api_json(c, status, o);
-	store_job_free(j);
-	return (r);
 }
 
 static mhd_result
@@ -223,284 +130,6 @@ api_job_list(struct api *a, struct MHD_Connection *c)
 	return (api_json(c, 200, o));
 }
 
-/* Case-insensitive prefix match of a TASK argument against name or alias. */
-static int
-api_task_matches(const struct tf_task *t, const char *want)
-{
-	size_t	 n = strlen(want);
-
-	return (strncasecmp(t->name, want, n) == 0 ||
-	    (t->alias != NULL && strncasecmp(t->alias, want, n) == 0));
-}
-
-/* Mark task i and (unless only) what it depends on as selected. */
-static void
-api_select(const struct taskfile *tf, size_t i, int *sel, int only)
-{
-	size_t		 d, k;
-
-	if (sel[i])
-		return;
-	sel[i] = 1;
-	if (only)
-		return;
-	for (d = 0; d < tf->tasks[i].ndepends; d++) {
-		for (k = 0; k < tf->ntasks; k++) {
-			if (strcmp(tf->tasks[k].name,
-			    tf->tasks[i].depends_on[d]) == 0)
-				api_select(tf, k, sel, 0);
-		}
-	}
-}
-
-/* Build and insert the job; answers the request.  tf and body are ours. */
-static mhd_result
-api_job_insert(struct api *a, struct MHD_Connection *c, cJSON *body,
-    struct taskfile *tf, int *sel)
-{
-	struct store_new_job	 nj;
-	struct store_new_task	*nt;
-	const char	      ***names, ***kinds;
-	size_t			**deps, i, k, d, n = 0, *map;
-	char			**specs, *cause = NULL, *envtext = NULL;
-	char			*project = NULL;
-	cJSON			*it, *spec;
-	int64_t			 id;
-	mhd_result		 r;
-
-	nt = xcalloc(tf->ntasks, sizeof *nt);
-	specs = xcalloc(tf->ntasks, sizeof *specs);
-	names = xcalloc(tf->ntasks, sizeof *names);
-	kinds = xcalloc(tf->ntasks, sizeof *kinds);
-	deps = xcalloc(tf->ntasks, sizeof *deps);
-	map = xcalloc(tf->ntasks, sizeof *map);
-	for (i = 0; i < tf->ntasks; i++)
-		map[i] = sel[i] ? n++ : SIZE_MAX;
-	for (i = 0; i < tf->ntasks; i++) {
-		const struct tf_task	*t = &tf->tasks[i];
-		struct store_new_task	*x;
-
-		if (!sel[i])
-			continue;
-		x = &nt[map[i]];
-		spec = tfjson_task(t);
-		specs[i] = cJSON_PrintUnformatted(spec);
-		cJSON_Delete(spec);
-		x->name = t->name;
-		x->spec = specs[i];
-		x->allow_failures = t->allow_failures;
-		x->state = t->skip_reason != NULL ? TASK_SKIPPED : TASK_QUEUED;
-		x->reason = t->skip_reason;
-		names[i] = xcalloc(t->nsteps + 1, sizeof *names[i]);
-		kinds[i] = xcalloc(t->nsteps + 1, sizeof *kinds[i]);
-		for (k = 0; k < t->nsteps; k++) {
-			names[i][k] = t->steps[k].name;
-			kinds[i][k] = tf_step_kind_name(t->steps[k].kind);
-		}
-		x->step_names = names[i];
-		x->step_kinds = kinds[i];
-		x->nsteps = t->nsteps;
-		deps[i] = xcalloc(t->ndepends + 1, sizeof *deps[i]);
-		for (d = 0; d < t->ndepends; d++) {
-			for (k = 0; k < tf->ntasks; k++) {
-				if (sel[k] && strcmp(tf->tasks[k].name,
-				    t->depends_on[d]) == 0)
-					deps[i][x->ndeps++] = map[k];
-			}
-		}
-		x->deps = deps[i];
-	}
-	memset(&nj, 0, sizeof nj);
-	if (queueapi_job_project(a->env.store, body, &project, &cause) == -1) {
-		r = api_store_error(c, cause);
-		goto out;
-	}
-	nj.project = project;
-	it = cJSON_GetObjectItemCaseSensitive(body, "taskfile_name");
-	nj.taskfile_name = cJSON_IsString(it) ? it->valuestring : ".cirrus.yml";
-	it = cJSON_GetObjectItemCaseSensitive(body, "blob");
-	nj.blob = cJSON_IsString(it) ? it->valuestring : NULL;
-	it = cJSON_GetObjectItemCaseSensitive(body, "dirty_path");
-	nj.dirty_path = cJSON_IsString(it) ? it->valuestring : NULL;
-	it = cJSON_GetObjectItemCaseSensitive(body, "priority");
-	nj.priority = cJSON_IsNumber(it) ? it->valueint : 0;
-	it = cJSON_GetObjectItemCaseSensitive(body, "env");
-	envtext = it != NULL ? cJSON_PrintUnformatted(it) : xstrdup("{}");
-	nj.env = envtext;
-	nj.tasks = nt;
-	nj.ntasks = n;
-
-	if (store_job_insert(a->env.store, &nj, &id, &cause) == -1)
-		r = api_store_error(c, cause);
-	else {
-		log_info("job %" PRId64 " queued: project %s, %zu task(s)", id,
-		    nj.project, n);
-		events_publish_job(a->env.store, id);
-		sched_wake(a->env.sched);
-		r = api_job_show(a, c, id, 201);
-	}
-out:
-	free(project);
-	for (i = 0; i < tf->ntasks; i++) {
-		cJSON_free(specs[i]);
-		free(names[i]);
-		free(kinds[i]);
-		free(deps[i]);
-	}
-	free(specs);
-	free(names);
-	free(kinds);
-	free(deps);
-	free(map);
-	free(nt);
-	cJSON_free(envtext);
-	return (r);
-}
-
-static mhd_result
-api_job_submit(struct api *a, struct MHD_Connection *c, struct req *rq)
-{
-	cJSON			*body = NULL, *it, *tfj, *only;
-	struct taskfile		*tf = NULL;
-	struct tf_error		 err;
-	struct tf_env		 env = { NULL, 0 }, git = { NULL, 0 };
-	struct tf_context	 ctx = { NULL, NULL, 0 };
-	const char		*name, *blob, **changed = NULL;
-	char			 msg[1024], *why = NULL;
-	int			*sel = NULL, any;
-	size_t			 i;
-	mhd_result		 r;
-
-	if ((body = cJSON_ParseWithLength(rq->body.data, rq->body.len)) == NULL ||
-	    !cJSON_IsObject(body)) {
-		r = api_error(c, APIERR_BAD_JSON,
-		    "request body is not a JSON object");
-		goto out;
-	}
-	tfj = cJSON_GetObjectItemCaseSensitive(body, "taskfile");
-	if (!cJSON_IsString(tfj)) {
-		r = api_error(c, APIERR_BAD_REQUEST,
-		    "'taskfile' (the task file's text) is required");
-		goto out;
-	}
-	it = cJSON_GetObjectItemCaseSensitive(body, "taskfile_name");
-	name = cJSON_IsString(it) ? it->valuestring : ".cirrus.yml";
-	it = cJSON_GetObjectItemCaseSensitive(body, "project");
-	if (it != NULL && !cJSON_IsString(it)) {
-		r = api_error(c, APIERR_BAD_REQUEST, "'project' must be a string");
-		goto out;
-	}
-	it = cJSON_GetObjectItemCaseSensitive(body, "blob");
-	if (it != NULL && !cJSON_IsNull(it)) {
-		blob = cJSON_IsString(it) ? it->valuestring : "";
-		if (!blobstore_has(a->env.blobs, blob)) {
-			r = api_error(c, APIERR_BAD_REQUEST, "blob '%s' is not "
-			    "stored: PUT it to /v1/blobs/%s first", blob, blob);
-			goto out;
-		}
-	}
-	it = cJSON_GetObjectItemCaseSensitive(body, "dirty_path");
-	if (it != NULL && !cJSON_IsNull(it) &&
-	    (!cJSON_IsString(it) || it->valuestring[0] != '/')) {
-		r = api_error(c, APIERR_BAD_REQUEST,
-		    "'dirty_path' must be an absolute path");
-		goto out;
-	}
-	/* What only_if/skip see: built-ins, the git tree's, then -e. */
-	jobenv_builtins(&env);
-	if (jobenv_git(cJSON_GetObjectItemCaseSensitive(body, "git"), &git,
-	    &why) == -1) {
-		r = api_error(c, APIERR_BAD_REQUEST, "%s", why);
-		free(why);
-		goto out;
-	}
-	for (i = 0; i < git.n; i++)
-		tf_env_set(&env, git.v[i].key, git.v[i].value);
-	it = cJSON_GetObjectItemCaseSensitive(body, "env");
-	if (it != NULL && !cJSON_IsNull(it)) {
-		if (!cJSON_IsObject(it)) {
-			r = api_error(c, APIERR_BAD_REQUEST,
-			    "'env' must be an object of strings");
-			goto out;
-		}
-		for (it = it->child; it != NULL; it = it->next) {
-			if (!cJSON_IsString(it)) {
-				r = api_error(c, APIERR_BAD_REQUEST,
-				    "env '%s' must be a string", it->string);
-				goto out;
-			}
-			tf_env_set(&env, it->string, it->valuestring);
-		}
-	}
-	ctx.env = &env;
-	/* The client's changed-file list, for changesInclude(); borrowed. */
-	it = cJSON_GetObjectItemCaseSensitive(body, "changed_files");
-	if (cJSON_IsArray(it)) {
-		changed = xcalloc((size_t)cJSON_GetArraySize(it) + 1,
-		    sizeof *changed);
-		for (it = it->child; it != NULL; it = it->next) {
-			if (!cJSON_IsString(it)) {
-				r = api_error(c, APIERR_BAD_REQUEST,
-				    "'changed_files' must be a list of paths");
-				goto out;
-			}
-			changed[ctx.nchanged++] = it->valuestring;
-		}
-		ctx.changed = changed;
-	}
-	if (taskfile_parse(name, tfj->valuestring, strlen(tfj->valuestring),
-	    &ctx, &tf, &err) == -1) {
-		tf_error_format(&err, msg, sizeof msg);
-		r = api_error(c, APIERR_BAD_TASKFILE, "%s", msg);
-		goto out;
-	}
-	sel = xcalloc(tf->ntasks + 1, sizeof *sel);
-	only = cJSON_GetObjectItemCaseSensitive(body, "only");
-	if (cJSON_IsArray(only) && cJSON_GetArraySize(only) > 0) {
-		cJSON_ArrayForEach(it, only) {
-			if (!cJSON_IsString(it)) {
-				r = api_error(c, APIERR_BAD_REQUEST,
-				    "'only' must be a list of task names");
-				goto out;
-			}
-			any = 0;
-			for (i = 0; i < tf->ntasks; i++) {
-				if (api_task_matches(&tf->tasks[i],
-				    it->valuestring)) {
-					api_select(tf, i, sel, cJSON_IsTrue(
-					    cJSON_GetObjectItemCaseSensitive(
-					    body, "only_exact")));
-					any = 1;
-				}
-			}
-			if (!any) {
-				r = api_error(c, APIERR_BAD_REQUEST,
-				    "no task matches '%s'", it->valuestring);
-				goto out;
-			}
-		}
-	} else {
-		for (i = 0; i < tf->ntasks; i++)
-			sel[i] = 1;
-	}
-	if (tf->ntasks == 0) {
-		r = api_error(c, APIERR_BAD_TASKFILE, "%s: no tasks to run", name);
-		goto out;
-	}
-	/* In the container the task file's env overrides the git tree's. */
-	for (i = 0; i < tf->ntasks; i++)
-		jobenv_prepend(&tf->tasks[i], &git);
-	r = api_job_insert(a, c, body, tf, sel);
-out:
-	free(changed);
-	free(sel);
-	tf_env_free(&git);
-	tf_env_free(&env);
-	taskfile_free(tf);
-	cJSON_Delete(body);
-	return (r);
-}
-
 static mhd_result
 api_job_cancel(struct api *a, struct MHD_Connection *c, int64_t id)
 {
@@ -516,7 +145,7 @@ api_job_cancel(struct api *a, struct MHD_Connection *c, int64_t id)
 	free(running);
 	events_publish_job(a->env.store, id);
 	sched_wake(a->env.sched);
-	return (api_job_show(a, c, id, 200));
+	return (jobapi_show(&a->env, c, id, 200));
 }
 
 static mhd_result
@@ -535,7 +164,7 @@ api_job_retry(struct api *a, struct MHD_Connection *c, int64_t id)
 		    "job %" PRId64 " has nothing to retry", id));
 	events_publish_job(a->env.store, id);
 	sched_wake(a->env.sched);
-	return (api_job_show(a, c, id, 200));
+	return (jobapi_show(&a->env, c, id, 200));
 }
 
 /* MHD pulls the log through here; blocks while following a live task. */
@@ -684,7 +313,8 @@ api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
 		if (strcmp(method, "GET") == 0)
 			return (api_job_list(a, c));
 		if (strcmp(method, "POST") == 0)
-			return (api_job_submit(a, c, rq));
+			return (jobapi_submit(&a->env, c, rq->body.data,
+			    rq->body.len));
 		return (api_error(c, APIERR_METHOD, "use GET or POST"));
 	}
 	seg = rest + 1;
@@ -695,7 +325,7 @@ api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
 	if (slash == NULL) {
 		if (strcmp(method, "GET") != 0)
 			return (api_error(c, APIERR_METHOD, "use GET"));
-		return (api_job_show(a, c, id, 200));
+		return (jobapi_show(&a->env, c, id, 200));
 	}
 	if (strcmp(slash, "/cancel") == 0 || strcmp(slash, "/retry") == 0) {
 		if (strcmp(method, "POST") != 0)
@@ -725,12 +355,9 @@ static mhd_result
 api_route_ws(struct api *a, struct MHD_Connection *c, const char *method,
     const char *rest, struct req *rq)
 {
-	struct wsapi_answer	 ans;
-
-	wsapi_handle(a->env.state_dir, a->env.store, method, rest,
+	return (wsapi_handle(c, a->env.state_dir, a->env.store, method, rest,
 	    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "project"),
-	    rq->body.data, rq->body.len, &ans);
-	return (api_send(c, ans.status, ans.type, ans.body, ans.len));
+	    rq->body.data, rq->body.len));
 }
 
 /* Projects, queue pause and gc (queueapi.c). */

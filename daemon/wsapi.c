@@ -1,17 +1,16 @@
 /* wsapi.c -- artifacts, secrets and caches over the HTTP API. */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/apiresp.h"
 #include "daemon/artifacts.h"
 #include "daemon/cache.h"
 #include "daemon/secrets.h"
 #include "daemon/store.h"
 #include "daemon/tarsafe.h"
 #include "daemon/wsapi.h"
-#include "proto/apierr.h"
 #include "proto/util.h"
 
 int
@@ -30,40 +29,10 @@ wsapi_match(const char *rest)
 	    strncmp(p, "/artifacts/", 11) == 0);
 }
 
-static void
-wsapi_json(struct wsapi_answer *ans, int status, cJSON *o)
-{
-	ans->status = status;
-	ans->type = "application/json";
-	ans->body = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (ans->body == NULL)
-		ans->body = xstrdup("{}");
-	ans->len = strlen(ans->body);
-}
-
-static void __attribute__((format(printf, 3, 4)))
-wsapi_error(struct wsapi_answer *ans, enum apierr code, const char *fmt, ...)
-{
-	cJSON	*o, *e;
-	va_list	 ap;
-	char	*msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o = cJSON_CreateObject();
-	e = cJSON_AddObjectToObject(o, "error");
-	cJSON_AddStringToObject(e, "code", apierr_code(code));
-	cJSON_AddStringToObject(e, "message", msg);
-	free(msg);
-	wsapi_json(ans, apierr_status(code), o);
-}
-
 /* GET /jobs/{id}/tasks/{task}/artifacts[/{path}] */
-static void
-wsapi_artifacts(const char *state_dir, struct store *store, const char *rest,
-    struct wsapi_answer *ans)
+static mhd_result
+wsapi_artifacts(struct MHD_Connection *c, const char *state_dir,
+    struct store *store, const char *rest)
 {
 	struct store_task	*t = NULL;
 	const char		*seg, *slash, *path, *why;
@@ -73,6 +42,7 @@ wsapi_artifacts(const char *state_dir, struct store *store, const char *rest,
 	size_t			 len;
 	cJSON			*o;
 	int			 r;
+	mhd_result		 ret;
 
 	seg = rest + 6;
 	slash = strchr(seg, '/');
@@ -80,8 +50,7 @@ wsapi_artifacts(const char *state_dir, struct store *store, const char *rest,
 	r = parse_int64(tname, 1, INT64_MAX, &job);
 	free(tname);
 	if (r != 0) {
-		wsapi_error(ans, APIERR_NOT_FOUND, "bad job id");
-		return;
+		return (api_error(c, APIERR_NOT_FOUND, "bad job id"));
 	}
 	seg = slash + 7;
 	slash = strchr(seg, '/');
@@ -90,10 +59,10 @@ wsapi_artifacts(const char *state_dir, struct store *store, const char *rest,
 	root = xasprintf("%s/artifacts", state_dir);
 	if ((r = store_task_find(store, job, tname, &t, &cause)) != 0) {
 		if (r == 1)
-			wsapi_error(ans, APIERR_NOT_FOUND, "no task %s in job %"
+			ret = api_error(c, APIERR_NOT_FOUND, "no task %s in job %"
 			    PRId64, tname, job);
 		else
-			wsapi_error(ans, APIERR_INTERNAL, "store: %s", cause);
+			ret = api_error(c, APIERR_INTERNAL, "store: %s", cause);
 		goto out;
 	}
 	if (*path == '\0') {
@@ -103,29 +72,26 @@ wsapi_artifacts(const char *state_dir, struct store *store, const char *rest,
 		cJSON_AddNumberToObject(o, "attempt", t->attempt);
 		cJSON_AddItemToObject(o, "artifacts", artifacts_list(root,
 		    job, t->id, t->attempt));
-		wsapi_json(ans, 200, o);
+		ret = api_json(c, 200, o);
 		goto out;
 	}
 	path++;
 	if (tarsafe_check_name(path, &why) != 0) {
-		wsapi_error(ans, APIERR_BAD_REQUEST, "artifact path: %s", why);
+		ret = api_error(c, APIERR_BAD_REQUEST, "artifact path: %s", why);
 		goto out;
 	}
 	dir = artifacts_dir(root, job, t->id, t->attempt);
 	file = xasprintf("%s/%s", dir, path);
 	if ((data = read_file(file, ARTIFACTS_MAX_FILE, &len)) == NULL) {
 		if (errno == ENOENT || errno == EISDIR || errno == ENOTDIR)
-			wsapi_error(ans, APIERR_NOT_FOUND, "no artifact %s of "
+			ret = api_error(c, APIERR_NOT_FOUND, "no artifact %s of "
 			    "task %s", path, t->name);
 		else
-			wsapi_error(ans, APIERR_INTERNAL, "%s: %s", path,
+			ret = api_error(c, APIERR_INTERNAL, "%s: %s", path,
 			    strerror(errno));
 		goto out;
 	}
-	ans->status = 200;
-	ans->type = "application/octet-stream";
-	ans->body = data;
-	ans->len = len;
+	ret = api_send(c, 200, "application/octet-stream", data, len);
 out:
 	free(cause);
 	free(file);
@@ -133,58 +99,60 @@ out:
 	free(root);
 	free(tname);
 	store_task_free(t);
+	return (ret);
 }
 
-static void
-wsapi_secrets(const char *state_dir, const char *method, const char *rest,
-    const char *body, size_t len, struct wsapi_answer *ans)
+static mhd_result
+wsapi_secrets(struct MHD_Connection *c, const char *state_dir,
+    const char *method, const char *rest, const char *body, size_t len)
 {
 	cJSON		*j = NULL, *o, *arr;
 	const cJSON	*n, *v;
 	char		*dir, *cause = NULL, **names = NULL;
 	size_t		 i, nn = 0;
 	int		 r;
+	mhd_result	 ret;
 
 	dir = xasprintf("%s/secrets", state_dir);
 	if (strcmp(rest, "/secrets") == 0 && strcmp(method, "GET") == 0) {
 		if (secrets_list(dir, &names, &nn, &cause) == -1) {
-			wsapi_error(ans, APIERR_INTERNAL, "%s", cause);
+			ret = api_error(c, APIERR_INTERNAL, "%s", cause);
 			goto out;
 		}
 		o = cJSON_CreateObject();
 		arr = cJSON_AddArrayToObject(o, "secrets");
 		for (i = 0; i < nn; i++)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
-		wsapi_json(ans, 200, o);
+		ret = api_json(c, 200, o);
 	} else if (strcmp(rest, "/secrets") == 0 &&
 	    strcmp(method, "PUT") == 0) {
 		j = cJSON_ParseWithLength(body != NULL ? body : "", len);
 		n = cJSON_GetObjectItemCaseSensitive(j, "name");
 		v = cJSON_GetObjectItemCaseSensitive(j, "value");
 		if (!cJSON_IsString(n) || !cJSON_IsString(v)) {
-			wsapi_error(ans, APIERR_BAD_JSON, "want {\"name\": "
+			ret = api_error(c, APIERR_BAD_JSON, "want {\"name\": "
 			    "string, \"value\": string}");
 			goto out;
 		}
 		if (secrets_set(dir, n->valuestring, v->valuestring,
 		    strlen(v->valuestring), &cause) == -1) {
-			wsapi_error(ans, APIERR_BAD_REQUEST, "%s", cause);
+			ret = api_error(c, APIERR_BAD_REQUEST, "%s", cause);
 			goto out;
 		}
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", n->valuestring);
-		wsapi_json(ans, 200, o);
+		ret = api_json(c, 200, o);
 	} else if (strncmp(rest, "/secrets/", 9) == 0 &&
 	    strcmp(method, "DELETE") == 0) {
 		if ((r = secrets_remove(dir, rest + 9, &cause)) == -1)
-			wsapi_error(ans, APIERR_BAD_REQUEST, "%s", cause);
+			ret = api_error(c, APIERR_BAD_REQUEST, "%s", cause);
 		else if (r == 1)
-			wsapi_error(ans, APIERR_NOT_FOUND, "no secret %s",
+			ret = api_error(c, APIERR_NOT_FOUND, "no secret %s",
 			    rest + 9);
 		else
-			wsapi_json(ans, 200, cJSON_CreateObject());
+			ret = api_json(c, 200, cJSON_CreateObject());
 	} else
-		wsapi_error(ans, APIERR_METHOD, "use GET or PUT /v1/secrets, "
+		ret = api_error(c, APIERR_METHOD, "use GET or PUT /v1/secrets, "
 		    "DELETE /v1/secrets/NAME");
 out:
 	for (i = 0; i < nn; i++)
@@ -193,52 +161,53 @@ out:
 	cJSON_Delete(j);
 	free(cause);
 	free(dir);
+	return (ret);
 }
 
-static void
-wsapi_caches(const char *state_dir, const char *method, const char *rest,
-    const char *project, struct wsapi_answer *ans)
+static mhd_result
+wsapi_caches(struct MHD_Connection *c, const char *state_dir,
+    const char *method, const char *rest, const char *project)
 {
-	cJSON	*o;
-	char	*root, *cause = NULL;
-	int	 r;
+	cJSON		*o;
+	char		*root, *cause = NULL;
+	int		 r;
+	mhd_result	 ret;
 
 	root = xasprintf("%s/caches", state_dir);
 	if (strcmp(rest, "/caches") == 0 && strcmp(method, "GET") == 0) {
 		o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, "caches", cache_list(root));
 		cJSON_AddNumberToObject(o, "budget", (double)cache_budget());
-		wsapi_json(ans, 200, o);
+		ret = api_json(c, 200, o);
 	} else if (strncmp(rest, "/caches/", 8) == 0 &&
 	    strcmp(method, "DELETE") == 0) {
 		if ((r = cache_remove(root, project, rest + 8, &cause)) == 1)
-			wsapi_error(ans, APIERR_NOT_FOUND, "no cache %s",
+			ret = api_error(c, APIERR_NOT_FOUND, "no cache %s",
 			    rest + 8);
 		else if (r == -1)
-			wsapi_error(ans, APIERR_INTERNAL, "%s", cause);
+			ret = api_error(c, APIERR_INTERNAL, "%s", cause);
 		else
-			wsapi_json(ans, 200, cJSON_CreateObject());
+			ret = api_json(c, 200, cJSON_CreateObject());
 	} else
-		wsapi_error(ans, APIERR_METHOD, "use GET /v1/caches or DELETE "
+		ret = api_error(c, APIERR_METHOD, "use GET /v1/caches or DELETE "
 		    "/v1/caches/KEY");
 	free(cause);
 	free(root);
+	return (ret);
 }
 
-void
-wsapi_handle(const char *state_dir, struct store *store, const char *method,
-    const char *rest, const char *project, const char *body, size_t len,
-    struct wsapi_answer *ans)
+mhd_result
+wsapi_handle(struct MHD_Connection *c, const char *state_dir,
+    struct store *store, const char *method, const char *rest,
+    const char *project, const char *body, size_t len)
 {
-	memset(ans, 0, sizeof *ans);
 	if (strncmp(rest, "/secrets", 8) == 0)
-		wsapi_secrets(state_dir, method, rest, body, len, ans);
-	else if (strncmp(rest, "/caches", 7) == 0)
-		wsapi_caches(state_dir, method, rest, project, ans);
-	else if (strcmp(method, "GET") != 0)
-		wsapi_error(ans, APIERR_METHOD, "use GET");
-	else
-		wsapi_artifacts(state_dir, store, rest, ans);
+		return (wsapi_secrets(c, state_dir, method, rest, body, len));
+	if (strncmp(rest, "/caches", 7) == 0)
+		return (wsapi_caches(c, state_dir, method, rest, project));
+	if (strcmp(method, "GET") != 0)
+		return (api_error(c, APIERR_METHOD, "use GET"));
+	return (wsapi_artifacts(c, state_dir, store, rest));
 }
 
 void

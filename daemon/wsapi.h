@@ -6,16 +6,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "daemon/apiresp.h"
+
 struct store;
 struct store_job;
-
-/* An answer for api.c to send: body is malloc'd and handed over. */
-struct wsapi_answer {
-	int		 status;
-	const char	*type;
-	char		*body;
-	size_t		 len;
-};
 
 /* 1 when rest (the URL after "/v1") is one of these routes. */
 int	wsapi_match(const char *rest);
@@ -25,11 +19,11 @@ int	wsapi_match(const char *rest);
  *   GET    /v1/secrets                 PUT /v1/secrets  {"name","value"}
  *   DELETE /v1/secrets/{name}
  *   GET    /v1/caches                  DELETE /v1/caches/{key}?project=P
- * Fills ans (always).
+ * Answers on c; body (len bytes) is borrowed.
  */
-void	wsapi_handle(const char *state_dir, struct store *, const char *method,
-	    const char *rest, const char *query_project, const char *body,
-	    size_t len, struct wsapi_answer *ans);
+mhd_result	wsapi_handle(struct MHD_Connection *c, const char *state_dir,
+		    struct store *, const char *method, const char *rest,
+		    const char *query_project, const char *body, size_t len);
 
 /* Add "artifacts": [{"path","size"}] to each task object of jobj (as
  * built by jobjson_job from j). */
