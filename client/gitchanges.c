@@ -16,6 +16,7 @@
 #include "client/gitindex.h"
 #include "client/gitobj.h"
 #include "client/pack.h"
+#include "client/strlist.h"
 #include "proto/log.h"
 #include "proto/sha1.h"
 #include "proto/util.h"
@@ -25,40 +26,11 @@
 #define TREE_MAX_DEPTH	256
 #define GITCHANGES_MAX_JSON	(2u << 20)	/* half of API_MAX_JSON_BODY */
 
-struct gc_list {
-	char	**v;
-	size_t	  n;
-};
-
 struct gc_tentry {
 	const char	*name;		/* into the tree's body */
 	uint32_t	 mode;
 	char		 sha[GITOBJ_SHA_LEN + 1];
 };
-
-static void
-gc_add(struct gc_list *l, char *path)
-{
-	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
-	l->v[l->n++] = path;
-}
-
-static void
-gc_free(struct gc_list *l)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof *l);
-}
-
-static int
-gc_cmp_str(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
 
 static int
 gc_cmp_entry(const void *a, const void *b)
@@ -103,7 +75,7 @@ gc_tree(const struct gitrepo *g, const char *sha, char **body,
 /* Add the files that differ between trees a and b (either may be NULL). */
 static int
 gc_diff(const struct gitrepo *g, const char *a, const char *b,
-    const char *prefix, int depth, struct gc_list *out)
+    const char *prefix, int depth, struct strlist *out)
 {
 	struct gc_tentry	*va = NULL, *vb = NULL, *x, *y;
 	char			*ba = NULL, *bb = NULL, *path;
@@ -148,7 +120,7 @@ gc_diff(const struct gitrepo *g, const char *a, const char *b,
 			path = NULL;
 		}
 		if (path != NULL)
-			gc_add(out, path);
+			strlist_add(out, path);
 		if (x != NULL)
 			i++;
 		if (y != NULL)
@@ -189,7 +161,7 @@ gc_commit(const struct gitrepo *g, const char *sha, char **tree,
 /* Every file of tree sha with its object name, "path\tsha", into out. */
 static int
 gc_flatten(const struct gitrepo *g, const char *sha, const char *prefix,
-    int depth, struct gc_list *out)
+    int depth, struct strlist *out)
 {
 	struct gc_tentry	*v = NULL;
 	char			*body = NULL, *sub;
@@ -200,8 +172,8 @@ gc_flatten(const struct gitrepo *g, const char *sha, const char *prefix,
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (v[i].mode != MODE_TREE) {
-			gc_add(out, xasprintf("%s%s\t%s", prefix, v[i].name,
-			    v[i].sha));
+			strlist_add(out, xasprintf("%s%s\t%s", prefix,
+			    v[i].name, v[i].sha));
 			continue;
 		}
 		sub = xasprintf("%s%s/", prefix, v[i].name);
@@ -220,15 +192,15 @@ out:
 /* Index entries that differ from tree (staged changes), into out. */
 static int
 gc_staged(const struct gitrepo *g, const char *tree,
-    const struct gitindex *ix, struct gc_list *out)
+    const struct gitindex *ix, struct strlist *out)
 {
-	struct gc_list	 flat = { NULL, 0 };
+	struct strlist	 flat = STRLIST_INITIALIZER;
 	const struct gitindex_entry *e;
 	char		*tab;
 	size_t		 i;
 
 	if (gc_flatten(g, tree, "", 0, &flat) == -1) {
-		gc_free(&flat);
+		strlist_free(&flat);
 		return (-1);
 	}
 	for (i = 0; i < flat.n; i++) {
@@ -236,17 +208,18 @@ gc_staged(const struct gitrepo *g, const char *tree,
 		*tab = '\0';
 		if ((e = gitindex_find(ix, flat.v[i])) == NULL ||
 		    strcmp(e->sha, tab + 1) != 0)
-			gc_add(out, xstrdup(flat.v[i]));	/* deleted or staged */
+			/* deleted or staged */
+			strlist_add(out, xstrdup(flat.v[i]));
 	}
 	if (flat.n > 1)		/* "a/x" sorts after "a.txt" */
-		qsort(flat.v, flat.n, sizeof *flat.v, gc_cmp_str);
+		qsort(flat.v, flat.n, sizeof *flat.v, strlist_cmp);
 	for (i = 0; i < ix->n; i++) {
 		/* Added to the index: not in the tree at all. */
 		if (bsearch(&ix->v[i].path, flat.v, flat.n, sizeof *flat.v,
-		    gc_cmp_str) == NULL)
-			gc_add(out, xstrdup(ix->v[i].path));
+		    strlist_cmp) == NULL)
+			strlist_add(out, xstrdup(ix->v[i].path));
 	}
-	gc_free(&flat);
+	strlist_free(&flat);
 	return (0);
 }
 
@@ -292,7 +265,7 @@ gc_hash_file(const char *path, const struct stat *st, char *hex)
 /* Index entries whose work tree file differs, into out. */
 static void
 gc_worktree(const struct gitrepo *g, const struct gitindex *ix,
-    struct gc_list *out)
+    struct strlist *out)
 {
 	const struct gitindex_entry *e;
 	struct stat	 st;
@@ -305,7 +278,8 @@ gc_worktree(const struct gitrepo *g, const struct gitindex *ix,
 		if (e->mode == MODE_GITLINK || e->mode == MODE_TREE)
 			continue;
 		if (e->stage != 0) {
-			gc_add(out, xstrdup(e->path));	/* conflicted */
+			/* conflicted */
+			strlist_add(out, xstrdup(e->path));
 			continue;
 		}
 		full = xasprintf("%s/%s", g->top, e->path);
@@ -322,7 +296,7 @@ gc_worktree(const struct gitrepo *g, const struct gitindex *ix,
 			same = gc_hash_file(full, &st, hex) == 0 &&
 			    strcmp(hex, e->sha) == 0;
 		if (!same)
-			gc_add(out, xstrdup(e->path));
+			strlist_add(out, xstrdup(e->path));
 		free(full);
 	}
 }
@@ -332,7 +306,7 @@ gitchanges_list(const char *dir, char ***v, size_t *n)
 {
 	struct gitrepo	 g;
 	struct gitindex	 ix;
-	struct gc_list	 out = { NULL, 0 };
+	struct strlist	 out = STRLIST_INITIALIZER;
 	char		*head = NULL, *tree = NULL, *parent = NULL;
 	char		*ptree = NULL, *pp = NULL, *cause = NULL, **u = NULL;
 	size_t		 nu = 0, i, k;
@@ -356,16 +330,16 @@ gitchanges_list(const char *dir, char ***v, size_t *n)
 			goto out;
 	} else {
 		for (i = 0; i < ix.n; i++)
-			gc_add(&out, xstrdup(ix.v[i].path));
+			strlist_add(&out, xstrdup(ix.v[i].path));
 	}
 	gc_worktree(&g, &ix, &out);
 	if (pack_untracked(g.top, &u, &nu, &cause) == -1)
 		goto out;
 	for (i = 0; i < nu; i++)
-		gc_add(&out, u[i]);
+		strlist_add(&out, u[i]);
 	free(u);
 	if (out.n > 1)
-		qsort(out.v, out.n, sizeof *out.v, gc_cmp_str);
+		qsort(out.v, out.n, sizeof *out.v, strlist_cmp);
 	for (i = k = 0; i < out.n; i++) {
 		if (k > 0 && strcmp(out.v[k - 1], out.v[i]) == 0)
 			free(out.v[i]);
@@ -379,7 +353,7 @@ gitchanges_list(const char *dir, char ***v, size_t *n)
 	out.n = 0;
 	rv = 0;
 out:
-	gc_free(&out);
+	strlist_free(&out);
 	free(cause);
 	free(head);
 	free(tree);

@@ -21,16 +21,10 @@
 #include "client/gitobj.h"
 #include "client/ignore.h"
 #include "client/pack.h"
+#include "client/strlist.h"
 #include "proto/util.h"
 
 #define PACK_MAX_DEPTH	256
-
-/* Relative paths found by the walk; sorted before writing. */
-struct pack_list {
-	char	**v;
-	size_t	  n;
-	size_t	  size;
-};
 
 /* Where archive bytes go: the temporary file, digested on the way. */
 struct pack_sink {
@@ -41,43 +35,14 @@ struct pack_sink {
 	int			 toobig;
 };
 
-/* Append a copy of path to the list. */
-static void
-pack_list_add(struct pack_list *l, const char *path)
-{
-	if (l->n == l->size) {
-		l->size = l->size ? l->size * 2 : 64;
-		l->v = xreallocarray(l->v, l->size, sizeof *l->v);
-	}
-	l->v[l->n++] = xstrdup(path);
-}
-
-/* Free the list and its strings. */
-static void
-pack_list_free(struct pack_list *l)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof *l);
-}
-
-static int
-pack_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 /* What a walk knows: the rules, the git index and where the lists go. */
 struct pack_walk {
 	const char		*root;
 	struct ignore		*ig;
 	const struct gitindex	*ix;		/* NULL outside a git work tree */
 	size_t			 strip;		/* of "sub/" when root is above */
-	struct pack_list	*l;		/* everything packed */
-	struct pack_list	*untracked;	/* files not in ix, or NULL */
+	struct strlist		*l;		/* everything packed */
+	struct strlist		*untracked;	/* files not in ix, or NULL */
 };
 
 /* Whether rel (below the root) is tracked, or holds tracked files. */
@@ -147,14 +112,15 @@ pack_walk(struct pack_walk *w, const char *rel, int depth, int ignored,
 		if (ign && !pack_tracked(w, child, isdir))
 			continue;
 		if (isdir) {
-			pack_list_add(w->l, child + w->strip);
+			strlist_add(w->l, xstrdup(child + w->strip));
 			if (pack_walk(w, child, depth + 1, ign, cause) != 0)
 				goto out;
 		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
-			pack_list_add(w->l, child + w->strip);
+			strlist_add(w->l, xstrdup(child + w->strip));
 			if (w->untracked != NULL && !ign &&
 			    !pack_tracked(w, child, 0))
-				pack_list_add(w->untracked, child + w->strip);
+				strlist_add(w->untracked,
+				    xstrdup(child + w->strip));
 		}
 		/* Sockets, fifos and devices do not belong in a snapshot. */
 	}
@@ -199,7 +165,7 @@ pack_above(struct pack_walk *w, const char *rel, int *ignored, char **cause)
 
 /* Walk dir into l (and untracked, when not NULL), sorted. */
 static int
-pack_collect(const char *dir, struct pack_list *l, struct pack_list *untracked,
+pack_collect(const char *dir, struct strlist *l, struct strlist *untracked,
     char **cause)
 {
 	struct pack_walk	 w;
@@ -237,10 +203,10 @@ pack_collect(const char *dir, struct pack_list *l, struct pack_list *untracked,
 	}
 	rv = pack_walk(&w, rel, 0, ignored, cause);
 	if (rv == 0 && l->n > 1)
-		qsort(l->v, l->n, sizeof *l->v, pack_cmp);
+		qsort(l->v, l->n, sizeof *l->v, strlist_cmp);
 	if (rv == 0 && untracked != NULL && untracked->n > 1)
 		qsort(untracked->v, untracked->n, sizeof *untracked->v,
-		    pack_cmp);
+		    strlist_cmp);
 out:
 	ignore_free(w.ig);
 	if (git) {
@@ -253,15 +219,16 @@ out:
 int
 pack_untracked(const char *top, char ***v, size_t *n, char **cause)
 {
-	struct pack_list	l = { NULL, 0, 0 }, u = { NULL, 0, 0 };
+	struct strlist		l = STRLIST_INITIALIZER;
+	struct strlist		u = STRLIST_INITIALIZER;
 	int			rv;
 
 	*v = NULL;
 	*n = 0;
 	rv = pack_collect(top, &l, &u, cause);
-	pack_list_free(&l);
+	strlist_free(&l);
 	if (rv != 0) {
-		pack_list_free(&u);
+		strlist_free(&u);
 		return (-1);
 	}
 	*v = u.v;
@@ -399,7 +366,7 @@ out:
 int
 pack_dir(const char *dir, struct pack *p, char **cause)
 {
-	struct pack_list	 l = { NULL, 0, 0 };
+	struct strlist		 l = STRLIST_INITIALIZER;
 	struct pack_sink	 sink;
 	struct archive		*a = NULL;
 	struct archive_entry	*e = NULL;
@@ -479,7 +446,7 @@ out:
 		close(sink.fd);
 	if (rv != 0)
 		pack_free(p);
-	pack_list_free(&l);
+	strlist_free(&l);
 	errno = saved;
 	return (rv);
 }
