@@ -154,24 +154,41 @@ exec_marker(struct exec *e, int idx, int begin, int rc)
 	free(line);
 }
 
+void
+executor_step(const struct exec_env *env, const struct store_task *task,
+    int idx, int begin, int rc, int64_t dur_ms)
+{
+	enum task_state	 st;
+	char		*cause = NULL;
+
+	if (begin)
+		st = TASK_RUNNING;
+	else
+		st = rc == 0 ? TASK_SUCCEEDED : TASK_FAILED;
+	if (store_step_set_state(env->store, task->id, idx, st,
+	    begin ? -1 : rc, &cause) == -1 || (dur_ms >= 0 &&
+	    store_step_set_times(env->store, task->id, idx,
+	    now_wall_ms() - dur_ms, now_wall_ms(), &cause) == -1)) {
+		log_warnx("task %" PRId64 " step %d: %s", task->id, idx,
+		    cause);
+		free(cause);
+	}
+}
+
 static void
 exec_step(int idx, int begin, int rc, void *arg)
 {
 	struct exec	*e = arg;
-	char		*cause = NULL;
-	enum task_state	 st;
 	int64_t		 ts, dur = -1;
 
 	if (idx < 0 || (size_t)idx >= e->task->nsteps)
 		return;
 	ts = e->parser != NULL ? e->parser->ts_ms : -1;
 	if (begin) {
-		st = TASK_RUNNING;
 		rc = -1;
 		e->cur_step = idx;
 		e->step_ts0 = ts;
 	} else {
-		st = rc == 0 ? TASK_SUCCEEDED : TASK_FAILED;
 		e->cur_step = -1;
 		/* Markers arrive in bursts: the runner's clock says how long
 		 * the step took, not the times they reached us. */
@@ -181,14 +198,7 @@ exec_step(int idx, int begin, int rc, void *arg)
 			e->step_t0 = now_mono_ms() - dur;
 	}
 	exec_marker(e, idx, begin, rc);
-	if (store_step_set_state(e->env->store, e->task->id, idx, st, rc,
-	    &cause) == -1 || (dur >= 0 && store_step_set_times(e->env->store,
-	    e->task->id, idx, now_wall_ms() - dur, now_wall_ms(),
-	    &cause) == -1)) {
-		log_warnx("task %" PRId64 " step %d: %s", e->task->id, idx,
-		    cause);
-		free(cause);
-	}
+	executor_step(e->env, e->task, idx, begin, rc, dur);
 }
 
 static int

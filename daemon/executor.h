@@ -52,6 +52,12 @@ void	executor_say(const struct exec_env *, const struct store_task *,
 	    int *failed, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 
+/* Record a step marker: step idx of task running when begin, else
+ * succeeded or failed by its exit code rc; with dur_ms >= 0 also its times,
+ * ending now.  A store failure is logged. */
+void	executor_step(const struct exec_env *, const struct store_task *,
+	    int idx, int begin, int rc, int64_t dur_ms);
+
 /* Record the end of a task: unfinished steps settled, log finished and
  * its length stored, then the task's state, exit code and reason. */
 void	executor_finish(const struct exec_env *, const struct store_task *,

@@ -85,18 +85,11 @@ static void
 adopt_step(int idx, int begin, int rc, void *arg)
 {
 	struct adopt	*a = arg;
-	char		*cause = NULL;
 
 	if (idx < 0 || (size_t)idx >= a->task->nsteps)
 		return;
 	a->cur_step = begin ? idx : -1;
-	if (store_step_set_state(a->env->store, a->task->id, idx,
-	    begin ? TASK_RUNNING : (rc == 0 ? TASK_SUCCEEDED : TASK_FAILED),
-	    begin ? -1 : rc, &cause) == -1) {
-		log_warnx("task %" PRId64 " step %d: %s", a->task->id, idx,
-		    cause);
-		free(cause);
-	}
+	executor_step(a->env, a->task, idx, begin, rc, -1);
 }
 
 /* Podman's recorded output, from its start: feed what was not fed yet. */
