@@ -72,6 +72,22 @@ adopt_masked(const char *s, size_t n, void *arg)
 	adopt_log(arg, s, n);
 }
 
+int
+recovery_containers(struct podman *pm, const char *instance, int64_t task_id,
+    struct podman_container **list, size_t *n, char **cause)
+{
+	char	*label[3] = { NULL, NULL, NULL };
+	int	 r;
+
+	label[0] = xasprintf("stratus.instance=%s", instance);
+	label[1] = xasprintf("stratus.task=%" PRId64, task_id);
+	r = podman_container_list(pm, (const char *const *)label, list, n,
+	    cause);
+	free(label[0]);
+	free(label[1]);
+	return (r);
+}
+
 /* Replayed output masks secrets as the executor does. */
 static void
 adopt_output(const char *s, size_t n, void *arg)
@@ -132,7 +148,6 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
     char **cause)
 {
 	struct podman_container	*list = NULL;
-	char			*label[3] = { NULL, NULL, NULL };
 	size_t			 n = 0;
 	int			 r;
 
@@ -141,13 +156,8 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
 		return (podman_container_inspect(pm, a->task->container, c,
 		    cause));
 	/* Died between create and recording the id: look by label. */
-	label[0] = xasprintf("stratus.task=%" PRId64, a->task->id);
-	label[1] = xasprintf("stratus.instance=%s", a->env->instance);
-	r = podman_container_list(pm, (const char *const *)label, &list, &n,
-	    cause);
-	free(label[0]);
-	free(label[1]);
-	if (r == -1)
+	if (recovery_containers(pm, a->env->instance, a->task->id, &list, &n,
+	    cause) == -1)
 		return (-1);
 	if (n == 0) {
 		podman_containers_free(list, n);

@@ -7,9 +7,17 @@
 
 #include "daemon/executor.h"
 
+struct podman;
+struct podman_container;
 struct sched;
 struct store_task;
 struct runner_parser;
+
+/* The containers of instance (stratus.instance label) made for task_id,
+ * into *list (podman_containers_free) and *n.  0, or -1 with cause. */
+int	recovery_containers(struct podman *, const char *instance,
+	    int64_t task_id, struct podman_container **list, size_t *n,
+	    char **cause);
 
 /*
  * Called as a running task's container output is fed to its parser:

@@ -5,6 +5,7 @@
 
 #include "daemon/executor.h"
 #include "daemon/podman.h"
+#include "daemon/recovery.h"
 #include "daemon/store.h"
 #include "daemon/sweep.h"
 #include "proto/log.h"
@@ -22,17 +23,9 @@ sweep_task(struct podman *pm, const char *instance, int64_t id,
     struct sweep_keep *k, char **cause)
 {
 	struct podman_container	*list = NULL;
-	char			*label[3] = { NULL, NULL, NULL };
 	size_t			 n = 0, i;
-	int			 r;
 
-	label[0] = xasprintf("stratus.instance=%s", instance);
-	label[1] = xasprintf("stratus.task=%" PRId64, id);
-	r = podman_container_list(pm, (const char *const *)label, &list, &n,
-	    cause);
-	free(label[0]);
-	free(label[1]);
-	if (r == -1)
+	if (recovery_containers(pm, instance, id, &list, &n, cause) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {
 		k->ids = xreallocarray(k->ids, k->n + 1, sizeof *k->ids);
