@@ -24,7 +24,10 @@
 #define HTTP_CONNECT_TIMEOUT	10L
 
 struct http {
-	char	*socket;
+	char	*socket;	/* or the URL, with url set */
+	char	*url;		/* TCP base URL; NULL: the unix socket */
+	char	*token;		/* bearer token, or NULL */
+	char	*cacert;	/* CA file for https, or NULL */
 	int	 unreachable;
 };
 
@@ -70,7 +73,28 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	free(h->socket);
+	free(h->url);
+	if (h->token != NULL)
+		explicit_bzero(h->token, strlen(h->token));
+	free(h->token);
+	free(h->cacert);
 	free(h);
+}
+
+void
+http_set_remote(struct http *h, const char *url, const char *token,
+    const char *cacert)
+{
+	size_t	 n;
+
+	free(h->socket);
+	h->socket = xstrdup(url);
+	h->url = xstrdup(url);
+	n = strlen(h->url);
+	while (n > 0 && h->url[n - 1] == '/')
+		h->url[--n] = '\0';
+	h->token = token != NULL ? xstrdup(token) : NULL;
+	h->cacert = cacert != NULL ? xstrdup(cacert) : NULL;
 }
 
 const char *
@@ -132,10 +156,15 @@ http_easy(struct http *h, const char *path, char *errbuf)
 
 	if ((e = curl_easy_init()) == NULL)
 		return (NULL);
-	url = xasprintf("%s%s", HTTP_BASE, path);
+	url = xasprintf("%s%s", h->url != NULL ? h->url : HTTP_BASE, path);
 	errbuf[0] = '\0';
-	ok = curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, h->socket) ==
-	    CURLE_OK &&
+	ok = (h->url != NULL || curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH,
+	    h->socket) == CURLE_OK) &&
+	    (h->token == NULL || (curl_easy_setopt(e, CURLOPT_HTTPAUTH,
+	    (long)CURLAUTH_BEARER) == CURLE_OK && curl_easy_setopt(e,
+	    CURLOPT_XOAUTH2_BEARER, h->token) == CURLE_OK)) &&
+	    (h->cacert == NULL || curl_easy_setopt(e, CURLOPT_CAINFO,
+	    h->cacert) == CURLE_OK) &&
 	    curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&

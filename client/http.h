@@ -16,6 +16,11 @@ struct http;
 struct http	*http_new(const char *socket_path);
 void		 http_free(struct http *);
 const char	*http_socket(const struct http *);
+/* Talk to url (http or https://HOST:PORT) over TCP instead, sending token
+ * (or none) as a bearer token and trusting the CA file cacert (or the
+ * system's); all copied. */
+void		 http_set_remote(struct http *, const char *url,
+		    const char *token, const char *cacert);
 /* True when the last failure was that nothing answered on the socket. */
 int		 http_unreachable(const struct http *);
 

@@ -27,11 +27,72 @@ usage(FILE *f)
 {
 	const struct cmd_entry	*c;
 
-	fprintf(f, "usage: stratus [--socket PATH] [--json] COMMAND ...\n\n");
+	fprintf(f, "usage: stratus [--socket PATH | --url URL [--token-file FILE]"
+	    " [--cacert FILE]]\n              [--json] COMMAND ...\n\n");
 	for (c = cmd_table; c->name != NULL; c++)
 		fprintf(f, "  %-9s %s\n", c->name, c->usage);
 	fprintf(f, "\nSTRATUS_SOCKET overrides the default socket; "
-	    "--socket overrides both.\n");
+	    "--socket overrides both.\n"
+	    "STRATUS_URL, STRATUS_TOKEN and STRATUS_CACERT stand for --url, "
+	    "the token and --cacert.\n");
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i] into *dst: 1, 0 when not
+ * this option, -1 when its value is missing. */
+static int
+take_opt(int argc, char **argv, int *i, const char *name, char **dst)
+{
+	size_t	 n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return (0);
+	if (argv[*i][n] == '=') {
+		free(*dst);
+		*dst = xstrdup(argv[*i] + n + 1);
+		return (1);
+	}
+	if (argv[*i][n] != '\0')
+		return (0);
+	if (*i + 1 >= argc || *argv[*i + 1] == '\0') {
+		fprintf(stderr, "stratus: %s wants a value\n", name);
+		return (-1);
+	}
+	free(*dst);
+	*dst = xstrdup(argv[++*i]);
+	return (1);
+}
+
+/* The TCP URL, token and CA file from options and the environment. */
+static int
+setup_remote(struct http *h, const char *url, const char *token_file,
+    const char *cacert)
+{
+	char	*tok = NULL;
+	size_t	 len;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://",
+	    8) != 0) {
+		fprintf(stderr, "stratus: --url wants http://HOST:PORT or "
+		    "https://HOST:PORT, not '%s'\n", url);
+		return (-1);
+	}
+	if (token_file != NULL) {
+		if ((tok = read_file(token_file, 4096, &len)) == NULL) {
+			fprintf(stderr, "stratus: --token-file %s: %s\n",
+			    token_file, strerror(errno));
+			return (-1);
+		}
+		tok[strcspn(tok, "\r\n")] = '\0';
+	} else if (getenv("STRATUS_TOKEN") != NULL)
+		tok = xstrdup(getenv("STRATUS_TOKEN"));
+	if (cacert == NULL)
+		cacert = getenv("STRATUS_CACERT");
+	http_set_remote(h, url, tok != NULL && *tok != '\0' ? tok : NULL,
+	    cacert);
+	if (tok != NULL)
+		explicit_bzero(tok, strlen(tok));
+	free(tok);
+	return (0);
 }
 
 /* Options of commands that take an argument: never global options. */
@@ -91,7 +152,8 @@ main(int argc, char **argv)
 {
 	const struct cmd_entry	*c;
 	struct cmd_global	 g;
-	char			**args, *sock = NULL;
+	char			**args, *sock = NULL, *url = NULL;
+	char			 *token_file = NULL, *cacert = NULL;
 	int			  nargs = 0, i, tmp = 0, rv, cmdseen = 0;
 
 	memset(&g, 0, sizeof g);
@@ -106,6 +168,16 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--json") == 0) {
 			g.json = 1;
+			continue;
+		}
+		if ((rv = take_opt(argc, argv, &i, "--url", &url)) != 0 ||
+		    (rv = take_opt(argc, argv, &i, "--token-file",
+		    &token_file)) != 0 ||
+		    (rv = take_opt(argc, argv, &i, "--cacert", &cacert)) != 0) {
+			if (rv == -1) {
+				rv = 2;
+				goto out;
+			}
 			continue;
 		}
 		if (strcmp(argv[i], "--socket") == 0) {
@@ -159,7 +231,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	if (sock == NULL) {
+	if (url == NULL && sock == NULL && getenv("STRATUS_URL") != NULL &&
+	    *getenv("STRATUS_URL") != '\0')
+		url = xstrdup(getenv("STRATUS_URL"));
+	if (url == NULL && sock == NULL) {
 		sock = default_socket(&tmp);
 		if (tmp && check_tmp_dir() != 0) {
 			rv = 2;
@@ -171,12 +246,18 @@ main(int argc, char **argv)
 		rv = 2;
 		goto out;
 	}
-	g.h = http_new(sock);
-	rv = c->fn(&g, nargs, args);
+	g.h = http_new(url != NULL ? url : sock);
+	if (url != NULL && setup_remote(g.h, url, token_file, cacert) == -1)
+		rv = 2;
+	else
+		rv = c->fn(&g, nargs, args);
 	http_free(g.h);
 	curl_global_cleanup();
 out:
 	free(sock);
+	free(url);
+	free(token_file);
+	free(cacert);
 	free(args);
 	if (fflush(stdout) == EOF && rv == 0)
 		rv = 2;

@@ -15,12 +15,14 @@
 
 #include "daemon/api.h"
 #include "daemon/apiresp.h"
+#include "daemon/auth.h"
 #include "daemon/blobstore.h"
 #include "daemon/events.h"
 #include "daemon/jobapi.h"
 #include "daemon/jobjson.h"
 #include "daemon/logstore.h"
 #include "daemon/queueapi.h"
+#include "daemon/remote.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
 #include "daemon/wsapi.h"
@@ -37,6 +39,7 @@ struct api {
 	struct api_env		 env;
 	struct MHD_Daemon	*mhd;
 	atomic_int		 stopping;
+	const struct auth	*auth;	/* TCP: tokens needed; borrowed */
 };
 
 /* One request, from its headers to its answer. */
@@ -442,6 +445,12 @@ api_handle(void *cls, struct MHD_Connection *c, const char *url,
 		rq = xcalloc(1, sizeof *rq);
 		rq->api = a;
 		buf_init(&rq->body, API_MAX_JSON_BODY);
+		*con_cls = rq;
+		if (a->auth != NULL && auth_check(a->auth,
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION), method, url,
+		    &rq->error_code, &rq->error) == -1)
+			return (MHD_YES);	/* body dropped, then refused */
 		if (strncmp(url, API_PREFIX "/blobs/", 10) == 0 &&
 		    strcmp(method, "PUT") == 0) {
 			rq->is_blob = 1;
@@ -518,30 +527,63 @@ api_mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 }
 
-int
-api_start(const struct api_env *env, int fd, struct api **out, char **cause)
+/* Serve on fd; with rem (TCP), with its tokens and, given a cert, TLS. */
+static int
+api_start_on(const struct api_env *env, int fd, const struct remote *rem,
+    struct api **out, char **cause)
 {
-	struct api	*a;
+	struct MHD_OptionItem	 tls[3];
+	struct api		*a;
+	unsigned int		 flags;
 
 	a = xcalloc(1, sizeof *a);
 	a->env = *env;
 	atomic_init(&a->stopping, 0);
-	a->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+	flags = MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	memset(tls, 0, sizeof tls);
+	tls[0].option = tls[1].option = tls[2].option = MHD_OPTION_END;
+	if (rem != NULL) {
+		a->auth = rem->auth;
+		if (rem->cert_pem != NULL) {
+			flags |= MHD_USE_TLS;
+			tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+			tls[0].ptr_value = rem->cert_pem;
+			tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+			tls[1].ptr_value = rem->key_pem;
+		}
+	}
+	a->mhd = MHD_start_daemon(flags, 0,
 	    NULL, NULL, api_handle, a,
 	    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, a,	/* first, as MHD asks */
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
+	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
 	if (a->mhd == NULL) {
-		*cause = xstrdup("cannot start the HTTP server");
+		*cause = xasprintf("cannot start the HTTP server%s",
+		    rem != NULL ? " on the TCP listener (a bad TLS "
+		    "certificate or key?)" : "");
 		free(a);
 		return (-1);
 	}
 	*out = a;
 	return (0);
+}
+
+int
+api_start(const struct api_env *env, int fd, struct api **out, char **cause)
+{
+	return (api_start_on(env, fd, NULL, out, cause));
+}
+
+int
+api_start_remote(const struct api_env *env, const struct remote *rem,
+    struct api **out, char **cause)
+{
+	return (api_start_on(env, rem->fd, rem, out, cause));
 }
 
 void

@@ -53,6 +53,10 @@ conffile_free(struct conffile *c)
 	free(c->state_dir);
 	free(c->podman);
 	free(c->network);
+	free(c->listen);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tokens);
 	for (i = 0; i < c->nprojects; i++)
 		free(c->projects[i].name);
 	free(c->projects);
@@ -196,7 +200,8 @@ cf_projects(struct cfparse *p, yaml_node_t *n, struct conffile *c)
 }
 
 #define CF_KEYS "socket, state_dir, podman, network, jobs, grace, " \
-	"log_cap, keep, keep_days, exit_idle_time, cache_max_mb, projects"
+	"log_cap, keep, keep_days, exit_idle_time, cache_max_mb, listen, " \
+	"tls_cert, tls_key, tokens, projects"
 
 /* One top-level key. */
 static int
@@ -213,6 +218,14 @@ cf_key(struct cfparse *p, yaml_node_t *k, yaml_node_t *v, struct conffile *c)
 		return (cf_string(p, key, v, &c->podman));
 	if (strcmp(key, "network") == 0)
 		return (cf_string(p, key, v, &c->network));
+	if (strcmp(key, "listen") == 0)
+		return (cf_string(p, key, v, &c->listen));
+	if (strcmp(key, "tls_cert") == 0)
+		return (cf_string(p, key, v, &c->tls_cert));
+	if (strcmp(key, "tls_key") == 0)
+		return (cf_string(p, key, v, &c->tls_key));
+	if (strcmp(key, "tokens") == 0)
+		return (cf_string(p, key, v, &c->tokens));
 	if (strcmp(key, "log_cap") == 0)
 		return (cf_size(p, key, v, &c->log_cap));
 	if (strcmp(key, "projects") == 0)

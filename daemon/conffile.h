@@ -20,6 +20,10 @@ struct conffile {
 	char			*state_dir;
 	char			*podman;
 	char			*network;
+	char			*listen;	/* TCP ADDR:PORT */
+	char			*tls_cert;
+	char			*tls_key;
+	char			*tokens;	/* tokens file */
 	int			 jobs;
 	int			 grace_s;
 	int64_t			 log_cap;	/* bytes per task log */

@@ -28,6 +28,7 @@
 #include "daemon/podman.h"
 #include "daemon/podsvc.h"
 #include "daemon/recovery.h"
+#include "daemon/remote.h"
 #include "daemon/runner.h"
 #include "daemon/scheduler.h"
 #include "daemon/sdnotify.h"
@@ -47,6 +48,9 @@ struct options {
 	char		*state_dir;
 	const char	*podman;
 	const char	*network;
+	const char	*listen;	/* TCP listener: remote.h */
+	const char	*tls_cert, *tls_key, *tokens;
+	int		 insecure_listen;
 	int		 jobs;
 	int		 grace_s;
 	int		 check;
@@ -71,7 +75,10 @@ usage(int status)
 	    "                [--grace SECONDS] [--network MODE] "
 	    "[--exit-idle-time SECONDS] "
 	    "[--log-cap BYTES] [--keep N]\n"
-	    "                [--keep-days N] [--cache-max-mb MB] [-v]\n");
+	    "                [--keep-days N] [--cache-max-mb MB] [-v]\n"
+	    "                [--listen ADDR:PORT [--tls-cert FILE --tls-key FILE]"
+	    " [--tokens FILE]\n"
+	    "                [--insecure-listen]]\n");
 	exit(status);
 }
 
@@ -93,6 +100,11 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "keep",	required_argument,	NULL, 'K' },
 		{ "keep-days",	required_argument,	NULL, 'D' },
 		{ "cache-max-mb", required_argument,	NULL, 'M' },
+		{ "listen",	required_argument,	NULL, 'l' },
+		{ "tls-cert",	required_argument,	NULL, 'C' },
+		{ "tls-key",	required_argument,	NULL, 'k' },
+		{ "tokens",	required_argument,	NULL, 'T' },
+		{ "insecure-listen", no_argument,	NULL, 'i' },
 		/* For tests: retention by age in seconds. */
 		{ "keep-seconds", required_argument,	NULL, 'A' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -131,6 +143,21 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'N':
 			o->network = optarg;
+			break;
+		case 'l':
+			o->listen = optarg;
+			break;
+		case 'C':
+			o->tls_cert = optarg;
+			break;
+		case 'k':
+			o->tls_key = optarg;
+			break;
+		case 'T':
+			o->tokens = optarg;
+			break;
+		case 'i':
+			o->insecure_listen = 1;
 			break;
 		case 'j':
 			if (parse_int64(optarg, 1, 1024, &n) == -1)
@@ -232,6 +259,14 @@ apply_config(struct options *o)
 		o->podman = cf->podman;
 	if (o->network == NULL)
 		o->network = cf->network;
+	if (o->listen == NULL)
+		o->listen = cf->listen;
+	if (o->tls_cert == NULL)
+		o->tls_cert = cf->tls_cert;
+	if (o->tls_key == NULL)
+		o->tls_key = cf->tls_key;
+	if (o->tokens == NULL)
+		o->tokens = cf->tokens;
 	if (o->jobs == 0)
 		o->jobs = cf->jobs;
 	if (o->jobs <= 0) {
@@ -391,7 +426,8 @@ main(int argc, char **argv)
 	struct sched		*sched = NULL;
 	struct sdn_monitor	*mon = NULL;
 	struct sdn_env		 senv;
-	struct api		*api = NULL;
+	struct api		*api = NULL, *rapi = NULL;
+	struct remote		 rem;
 	struct exec_env		 env;
 	struct api_env		 aenv;
 	struct gc_policy	 gcp;
@@ -462,6 +498,11 @@ main(int argc, char **argv)
 		o.socket = xstrdup("the socket from systemd");
 	} else if ((fd = sock_listen(o.socket, &cause)) == -1)
 		fatalx("%s", cause);
+	memset(&rem, 0, sizeof rem);
+	rem.fd = -1;
+	if (o.listen != NULL && remote_open(o.listen, o.tls_cert, o.tls_key,
+	    o.tokens, o.insecure_listen, &rem, &cause) == -1)
+		fatalx("%s", cause);
 	if (o.exit_idle_s > 0 && !activated) {
 		log_warnx("--exit-idle-time applies only under socket "
 		    "activation: ignored");
@@ -503,6 +544,12 @@ main(int argc, char **argv)
 	aenv.gc = &gcp;
 	if (api_start(&aenv, fd, &api, &cause) == -1)
 		fatalx("%s", cause);
+	if (rem.fd != -1) {
+		if (api_start_remote(&aenv, &rem, &rapi, &cause) == -1)
+			fatalx("%s", cause);
+		log_info("listening on %s://%s", rem.cert_pem != NULL ?
+		    "https" : "http", rem.addr);
+	}
 	log_info("stratusd %s listening on %s (state %s, %d job slot(s))",
 	    PACKAGE_VERSION, o.socket, o.state_dir, o.jobs);
 	sdn_notify("READY=1\nSTATUS=accepting jobs");
@@ -525,6 +572,8 @@ main(int argc, char **argv)
 	log_info("%s: shutting down", strsignal(sig));
 	sdn_notify("STOPPING=1");
 	sdn_monitor_stop(mon);
+	api_stop(rapi);
+	remote_free(&rem);
 	api_stop(api);
 	/* MHD closed the listening socket it was given; systemd owns its. */
 	if (!activated && unlink(o.socket) == -1)

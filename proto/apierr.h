@@ -8,6 +8,7 @@
 	X(APIERR_BAD_JSON,	"bad_json",		400)	\
 	X(APIERR_BAD_TASKFILE,	"bad_taskfile",		422)	\
 	X(APIERR_UNAUTHORIZED,	"unauthorized",		401)	\
+	X(APIERR_FORBIDDEN,	"forbidden",		403)	\
 	X(APIERR_NOT_FOUND,	"not_found",		404)	\
 	X(APIERR_METHOD,	"method_not_allowed",	405)	\
 	X(APIERR_CONFLICT,	"conflict",		409)	\

@@ -122,6 +122,21 @@ Test(conffile, unknown_key_at_its_position)
 	cr_assert_null(c.socket);
 }
 
+Test(conffile, remote_listener_keys)
+{
+	struct conffile	 c;
+	char		*cause;
+
+	cause = parse("listen: 127.0.0.1:8420\ntls_cert: /c.pem\n"
+	    "tls_key: /k.pem\ntokens: /t\n", &c);
+	cr_assert_null(cause, "%s", cause);
+	cr_assert_str_eq(c.listen, "127.0.0.1:8420");
+	cr_assert_str_eq(c.tls_cert, "/c.pem");
+	cr_assert_str_eq(c.tls_key, "/k.pem");
+	cr_assert_str_eq(c.tokens, "/t");
+	conffile_free(&c);
+}
+
 Test(conffile, wrong_types_at_the_value)
 {
 	expect_error("keep_days: -1\n",
