@@ -85,7 +85,7 @@ api_health(struct api *a, struct MHD_Connection *c)
 	cJSON_AddStringToObject(o, "version", PACKAGE_VERSION);
 	cJSON_AddNumberToObject(o, "api", API_VERSION);
 	cJSON_AddNumberToObject(o, "running", sched_running(a->env.sched));
-	return (api_json(c, 200, o));
+	return (apiresp_json(c, 200, o));
 }
 
 static mhd_result
@@ -106,21 +106,21 @@ api_job_list(struct api *a, struct MHD_Connection *c)
 	    "project");
 	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "state")) != NULL && (f.state = state_from_name(v)) == -1)
-		return (api_error(c, APIERR_BAD_REQUEST,
+		return (apiresp_error(c, APIERR_BAD_REQUEST,
 		    "unknown state '%s'", v));
 	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "limit")) != NULL) {
 		if (parse_int64(v, 1, 1000, &num) == -1)
-			return (api_error(c, APIERR_BAD_REQUEST,
+			return (apiresp_error(c, APIERR_BAD_REQUEST,
 			    "limit must be a number from 1 to 1000"));
 		f.limit = (int)num;
 	}
 	if ((v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
 	    "cursor")) != NULL && parse_int64(v, 1, INT64_MAX,
 	    &f.before_id) == -1)
-		return (api_error(c, APIERR_BAD_REQUEST, "bad cursor '%s'", v));
+		return (apiresp_error(c, APIERR_BAD_REQUEST, "bad cursor '%s'", v));
 	if (store_job_list(a->env.store, &f, &jobs, &n, &next, &cause) == -1)
-		return (api_store_error(c, cause));
+		return (apiresp_store_error(c, cause));
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "jobs");
 	for (i = 0; i < n; i++)
@@ -130,7 +130,7 @@ api_job_list(struct api *a, struct MHD_Connection *c)
 	else
 		cJSON_AddNullToObject(o, "next");
 	store_jobs_free(jobs, n);
-	return (api_json(c, 200, o));
+	return (apiresp_json(c, 200, o));
 }
 
 static mhd_result
@@ -142,7 +142,7 @@ api_job_cancel(struct api *a, struct MHD_Connection *c, int64_t id)
 
 	if (store_job_cancel(a->env.store, id, "cancelled by user", &running,
 	    &n, &cause) == -1)
-		return (api_store_error(c, cause));
+		return (apiresp_store_error(c, cause));
 	for (i = 0; i < n; i++)
 		sched_cancel_task(a->env.sched, running[i]);
 	free(running);
@@ -158,12 +158,12 @@ api_job_retry(struct api *a, struct MHD_Connection *c, int64_t id)
 	int	 r;
 
 	if ((r = store_job_retry(a->env.store, id, &cause)) == -1) {
-		r = api_error(c, APIERR_CONFLICT, "%s", cause);
+		r = apiresp_error(c, APIERR_CONFLICT, "%s", cause);
 		free(cause);
 		return (r);
 	}
 	if (r == 1)
-		return (api_error(c, APIERR_CONFLICT,
+		return (apiresp_error(c, APIERR_CONFLICT,
 		    "job %" PRId64 " has nothing to retry", id));
 	events_publish_job(a->env.store, id);
 	sched_wake(a->env.sched);
@@ -239,9 +239,9 @@ api_task_log(struct api *a, struct MHD_Connection *c, int64_t job,
 	mhd_result		 ret;
 
 	if ((rc = store_task_find(a->env.store, job, task, &t, &cause)) == -1)
-		return (api_store_error(c, cause));
+		return (apiresp_store_error(c, cause));
 	if (rc == 1)
-		return (api_error(c, APIERR_NOT_FOUND,
+		return (apiresp_error(c, APIERR_NOT_FOUND,
 		    "job %" PRId64 " has no task '%s'", job, task));
 	ls = xcalloc(1, sizeof *ls);
 	ls->api = a;
@@ -253,7 +253,7 @@ api_task_log(struct api *a, struct MHD_Connection *c, int64_t job,
 	    "offset")) != NULL) {
 		if (parse_int64(v, 0, INT64_MAX, &num) == -1) {
 			free(ls);
-			return (api_error(c, APIERR_BAD_REQUEST,
+			return (apiresp_error(c, APIERR_BAD_REQUEST,
 			    "offset must be a byte count"));
 		}
 		ls->offset = num;
@@ -263,7 +263,7 @@ api_task_log(struct api *a, struct MHD_Connection *c, int64_t job,
 		if (parse_int64(v, 1, ls->attempt, &num) == -1) {
 			rc = ls->attempt;
 			free(ls);
-			return (api_error(c, APIERR_BAD_REQUEST,
+			return (apiresp_error(c, APIERR_BAD_REQUEST,
 			    "attempt must be from 1 to %d", rc));
 		}
 		ls->attempt = (int)num;
@@ -295,9 +295,9 @@ api_events(struct api *a, struct MHD_Connection *c, const char *method)
 	int	 r;
 
 	if (strcmp(method, "GET") != 0)
-		return (api_error(c, APIERR_METHOD, "use GET"));
+		return (apiresp_error(c, APIERR_METHOD, "use GET"));
 	if ((r = events_serve(c, &a->stopping, &cause)) == -1) {
-		r = api_error(c, APIERR_BAD_REQUEST, "%s", cause);
+		r = apiresp_error(c, APIERR_BAD_REQUEST, "%s", cause);
 		free(cause);
 	}
 	return ((mhd_result)r);
@@ -318,21 +318,21 @@ api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
 		if (strcmp(method, "POST") == 0)
 			return (jobapi_submit(&a->env, c, rq->body.data,
 			    rq->body.len));
-		return (api_error(c, APIERR_METHOD, "use GET or POST"));
+		return (apiresp_error(c, APIERR_METHOD, "use GET or POST"));
 	}
 	seg = rest + 1;
 	slash = strchr(seg, '/');
 	if (api_parse_id(seg, slash != NULL ? (size_t)(slash - seg) :
 	    strlen(seg), &id) == -1)
-		return (api_error(c, APIERR_NOT_FOUND, "bad job id in %s", rest));
+		return (apiresp_error(c, APIERR_NOT_FOUND, "bad job id in %s", rest));
 	if (slash == NULL) {
 		if (strcmp(method, "GET") != 0)
-			return (api_error(c, APIERR_METHOD, "use GET"));
+			return (apiresp_error(c, APIERR_METHOD, "use GET"));
 		return (jobapi_show(&a->env, c, id, 200));
 	}
 	if (strcmp(slash, "/cancel") == 0 || strcmp(slash, "/retry") == 0) {
 		if (strcmp(method, "POST") != 0)
-			return (api_error(c, APIERR_METHOD, "use POST"));
+			return (apiresp_error(c, APIERR_METHOD, "use POST"));
 		if (slash[1] == 'c')
 			return (api_job_cancel(a, c, id));
 		return (api_job_retry(a, c, id));
@@ -343,13 +343,13 @@ api_route_jobs(struct api *a, struct MHD_Connection *c, const char *method,
 		if (slash != NULL && strcmp(slash, "/log") == 0 &&
 		    (size_t)(slash - seg) < sizeof task && slash != seg) {
 			if (strcmp(method, "GET") != 0)
-				return (api_error(c, APIERR_METHOD, "use GET"));
+				return (apiresp_error(c, APIERR_METHOD, "use GET"));
 			memcpy(task, seg, (size_t)(slash - seg));
 			task[slash - seg] = '\0';
 			return (api_task_log(a, c, id, task));
 		}
 	}
-	return (api_error(c, APIERR_NOT_FOUND, "no route %s %s/jobs%s", method,
+	return (apiresp_error(c, APIERR_NOT_FOUND, "no route %s %s/jobs%s", method,
 	    API_PREFIX, rest));
 }
 
@@ -373,7 +373,7 @@ api_route_queue(struct api *a, struct MHD_Connection *c, const char *method,
 
 	status = queueapi_handle(&a->env, method, rest, rq->body.data,
 	    rq->body.len, &o);
-	return (api_json(c, status, o));
+	return (apiresp_json(c, status, o));
 }
 
 static mhd_result
@@ -385,23 +385,23 @@ api_route_blob(struct api *a, struct MHD_Connection *c, const char *method,
 
 	if (strcmp(method, "HEAD") == 0 || strcmp(method, "GET") == 0) {
 		if (blobstore_has(a->env.blobs, sha))
-			return (api_send(c, 200, "application/json",
+			return (apiresp_send(c, 200, "application/json",
 			    xstrdup("{}"), 2));
-		return (api_error(c, APIERR_NOT_FOUND, "no blob %s", sha));
+		return (apiresp_error(c, APIERR_NOT_FOUND, "no blob %s", sha));
 	}
 	if (strcmp(method, "PUT") != 0)
-		return (api_error(c, APIERR_METHOD, "use HEAD or PUT"));
+		return (apiresp_error(c, APIERR_METHOD, "use HEAD or PUT"));
 	if (rq->writer == NULL)
-		return (api_error(c, APIERR_BAD_REQUEST, "empty upload"));
+		return (apiresp_error(c, APIERR_BAD_REQUEST, "empty upload"));
 	r = blobstore_put_commit(rq->writer, &cause);
 	rq->writer = NULL;
 	if (r == -1) {
-		r = api_error(c, APIERR_BAD_DIGEST, "%s", cause);
+		r = apiresp_error(c, APIERR_BAD_DIGEST, "%s", cause);
 		free(cause);
 		return (r);
 	}
 	body = xasprintf("{\"blob\":\"%s\"}", sha);
-	return (api_send(c, 201, "application/json", body, strlen(body)));
+	return (apiresp_send(c, 201, "application/json", body, strlen(body)));
 }
 
 /* Take a chunk of request body: JSON into a capped buffer, blobs to disk. */
@@ -469,10 +469,10 @@ api_handle(void *cls, struct MHD_Connection *c, const char *url,
 		return (MHD_YES);
 	}
 	if (rq->error != NULL)
-		return (api_error(c, rq->error_code, "%s", rq->error));
+		return (apiresp_error(c, rq->error_code, "%s", rq->error));
 
 	if (strncmp(url, API_PREFIX, 3) != 0)
-		return (api_error(c, APIERR_NOT_FOUND, "no route %s %s; the API "
+		return (apiresp_error(c, APIERR_NOT_FOUND, "no route %s %s; the API "
 		    "lives under %s/", method, url, API_PREFIX));
 	rest = url + 3;
 	if (strcmp(rest, "/health") == 0)
@@ -489,7 +489,7 @@ api_handle(void *cls, struct MHD_Connection *c, const char *url,
 	    (rest[5] == '\0' || rest[5] == '/'))
 		r = api_route_jobs(a, c, method, rest + 5, rq);
 	else
-		r = api_error(c, APIERR_NOT_FOUND, "no route %s %s", method,
+		r = apiresp_error(c, APIERR_NOT_FOUND, "no route %s %s", method,
 		    url);
 	(void)version;
 	return (r);

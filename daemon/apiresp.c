@@ -8,7 +8,7 @@
 #include "proto/util.h"
 
 mhd_result
-api_send(struct MHD_Connection *c, int status, const char *type, char *body,
+apiresp_send(struct MHD_Connection *c, int status, const char *type, char *body,
     size_t len)
 {
 	struct MHD_Response	*r;
@@ -29,7 +29,7 @@ api_send(struct MHD_Connection *c, int status, const char *type, char *body,
 }
 
 mhd_result
-api_json(struct MHD_Connection *c, int status, cJSON *o)
+apiresp_json(struct MHD_Connection *c, int status, cJSON *o)
 {
 	char	*s;
 
@@ -37,11 +37,11 @@ api_json(struct MHD_Connection *c, int status, cJSON *o)
 	cJSON_Delete(o);
 	if (s == NULL)
 		return (MHD_NO);
-	return (api_send(c, status, "application/json", s, strlen(s)));
+	return (apiresp_send(c, status, "application/json", s, strlen(s)));
 }
 
 int
-api_error_jsonv(cJSON **o, enum apierr code, const char *fmt, va_list ap)
+apiresp_error_jsonv(cJSON **o, enum apierr code, const char *fmt, va_list ap)
 {
 	cJSON	*e;
 	char	*msg;
@@ -56,37 +56,37 @@ api_error_jsonv(cJSON **o, enum apierr code, const char *fmt, va_list ap)
 }
 
 int
-api_error_json(cJSON **o, enum apierr code, const char *fmt, ...)
+apiresp_error_json(cJSON **o, enum apierr code, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 status;
 
 	va_start(ap, fmt);
-	status = api_error_jsonv(o, code, fmt, ap);
+	status = apiresp_error_jsonv(o, code, fmt, ap);
 	va_end(ap);
 	return (status);
 }
 
 mhd_result
-api_error(struct MHD_Connection *c, enum apierr code, const char *fmt, ...)
+apiresp_error(struct MHD_Connection *c, enum apierr code, const char *fmt, ...)
 {
 	cJSON	*o;
 	va_list	 ap;
 	int	 status;
 
 	va_start(ap, fmt);
-	status = api_error_jsonv(&o, code, fmt, ap);
+	status = apiresp_error_jsonv(&o, code, fmt, ap);
 	va_end(ap);
-	return (api_json(c, status, o));
+	return (apiresp_json(c, status, o));
 }
 
 mhd_result
-api_store_error(struct MHD_Connection *c, char *cause)
+apiresp_store_error(struct MHD_Connection *c, char *cause)
 {
 	mhd_result	 r;
 
 	log_warnx("store: %s", cause);
-	r = api_error(c, APIERR_INTERNAL, "store: %s", cause);
+	r = apiresp_error(c, APIERR_INTERNAL, "store: %s", cause);
 	free(cause);
 	return (r);
 }

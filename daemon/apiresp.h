@@ -17,22 +17,22 @@ typedef enum MHD_Result mhd_result;
 #endif
 
 /* Answer with body (malloc'd, handed over even on failure) of type. */
-mhd_result	api_send(struct MHD_Connection *, int status,
+mhd_result	apiresp_send(struct MHD_Connection *, int status,
 		    const char *type, char *body, size_t len);
 /* Answer with JSON o (consumed). */
-mhd_result	api_json(struct MHD_Connection *, int status, cJSON *o);
+mhd_result	apiresp_json(struct MHD_Connection *, int status, cJSON *o);
 /* Answer {"error":{"code","message"}} with the code's status. */
-mhd_result	api_error(struct MHD_Connection *, enum apierr code,
+mhd_result	apiresp_error(struct MHD_Connection *, enum apierr code,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The answer for a store failure, logged: cause consumed. */
-mhd_result	api_store_error(struct MHD_Connection *, char *cause);
+mhd_result	apiresp_store_error(struct MHD_Connection *, char *cause);
 
 /* Set *o to the object {"error":{"code","message"}} (caller deletes) and
  * return the code's HTTP status: for routes that answer without a
  * connection. */
-int		api_error_json(cJSON **o, enum apierr code,
+int		apiresp_error_json(cJSON **o, enum apierr code,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int		api_error_jsonv(cJSON **o, enum apierr code, const char *fmt,
+int		apiresp_error_jsonv(cJSON **o, enum apierr code, const char *fmt,
 		    va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -31,12 +31,12 @@ jobapi_show(const struct api_env *env, struct MHD_Connection *c, int64_t id,
 	int			 r;
 
 	if ((r = store_job_get(env->store, id, &j, &cause)) == -1)
-		return (api_store_error(c, cause));
+		return (apiresp_store_error(c, cause));
 	if (r == 1)
-		return (api_error(c, APIERR_NOT_FOUND, "no job %" PRId64, id));
+		return (apiresp_error(c, APIERR_NOT_FOUND, "no job %" PRId64, id));
 	o = jobjson_job(j);
 	wsapi_annotate_job(env->state_dir, j, o);
-	r = api_json(c, status, o);
+	r = apiresp_json(c, status, o);
 	store_job_free(j);
 	return (r);
 }
@@ -130,7 +130,7 @@ jobapi_insert(const struct api_env *env, struct MHD_Connection *c, cJSON *body,
 	}
 	memset(&nj, 0, sizeof nj);
 	if (queueapi_job_project(env->store, body, &project, &cause) == -1) {
-		r = api_store_error(c, cause);
+		r = apiresp_store_error(c, cause);
 		goto out;
 	}
 	nj.project = project;
@@ -149,7 +149,7 @@ jobapi_insert(const struct api_env *env, struct MHD_Connection *c, cJSON *body,
 	nj.ntasks = n;
 
 	if (store_job_insert(env->store, &nj, &id, &cause) == -1)
-		r = api_store_error(c, cause);
+		r = apiresp_store_error(c, cause);
 	else {
 		log_info("job %" PRId64 " queued: project %s, %zu task(s)", id,
 		    nj.project, n);
@@ -192,13 +192,13 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 
 	if ((body = cJSON_ParseWithLength(data, len)) == NULL ||
 	    !cJSON_IsObject(body)) {
-		r = api_error(c, APIERR_BAD_JSON,
+		r = apiresp_error(c, APIERR_BAD_JSON,
 		    "request body is not a JSON object");
 		goto out;
 	}
 	tfj = cJSON_GetObjectItemCaseSensitive(body, "taskfile");
 	if (!cJSON_IsString(tfj)) {
-		r = api_error(c, APIERR_BAD_REQUEST,
+		r = apiresp_error(c, APIERR_BAD_REQUEST,
 		    "'taskfile' (the task file's text) is required");
 		goto out;
 	}
@@ -206,14 +206,14 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	name = cJSON_IsString(it) ? it->valuestring : ".cirrus.yml";
 	it = cJSON_GetObjectItemCaseSensitive(body, "project");
 	if (it != NULL && !cJSON_IsString(it)) {
-		r = api_error(c, APIERR_BAD_REQUEST, "'project' must be a string");
+		r = apiresp_error(c, APIERR_BAD_REQUEST, "'project' must be a string");
 		goto out;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(body, "blob");
 	if (it != NULL && !cJSON_IsNull(it)) {
 		blob = cJSON_IsString(it) ? it->valuestring : "";
 		if (!blobstore_has(ae->blobs, blob)) {
-			r = api_error(c, APIERR_BAD_REQUEST, "blob '%s' is not "
+			r = apiresp_error(c, APIERR_BAD_REQUEST, "blob '%s' is not "
 			    "stored: PUT it to /v1/blobs/%s first", blob, blob);
 			goto out;
 		}
@@ -221,7 +221,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	it = cJSON_GetObjectItemCaseSensitive(body, "dirty_path");
 	if (it != NULL && !cJSON_IsNull(it) &&
 	    (!cJSON_IsString(it) || it->valuestring[0] != '/')) {
-		r = api_error(c, APIERR_BAD_REQUEST,
+		r = apiresp_error(c, APIERR_BAD_REQUEST,
 		    "'dirty_path' must be an absolute path");
 		goto out;
 	}
@@ -229,7 +229,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	jobenv_builtins(&env);
 	if (jobenv_git(cJSON_GetObjectItemCaseSensitive(body, "git"), &git,
 	    &why) == -1) {
-		r = api_error(c, APIERR_BAD_REQUEST, "%s", why);
+		r = apiresp_error(c, APIERR_BAD_REQUEST, "%s", why);
 		free(why);
 		goto out;
 	}
@@ -238,13 +238,13 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	it = cJSON_GetObjectItemCaseSensitive(body, "env");
 	if (it != NULL && !cJSON_IsNull(it)) {
 		if (!cJSON_IsObject(it)) {
-			r = api_error(c, APIERR_BAD_REQUEST,
+			r = apiresp_error(c, APIERR_BAD_REQUEST,
 			    "'env' must be an object of strings");
 			goto out;
 		}
 		for (it = it->child; it != NULL; it = it->next) {
 			if (!cJSON_IsString(it)) {
-				r = api_error(c, APIERR_BAD_REQUEST,
+				r = apiresp_error(c, APIERR_BAD_REQUEST,
 				    "env '%s' must be a string", it->string);
 				goto out;
 			}
@@ -259,7 +259,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 		    sizeof *changed);
 		for (it = it->child; it != NULL; it = it->next) {
 			if (!cJSON_IsString(it)) {
-				r = api_error(c, APIERR_BAD_REQUEST,
+				r = apiresp_error(c, APIERR_BAD_REQUEST,
 				    "'changed_files' must be a list of paths");
 				goto out;
 			}
@@ -270,7 +270,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	if (taskfile_parse(name, tfj->valuestring, strlen(tfj->valuestring),
 	    &ctx, &tf, &err) == -1) {
 		tf_error_format(&err, msg, sizeof msg);
-		r = api_error(c, APIERR_BAD_TASKFILE, "%s", msg);
+		r = apiresp_error(c, APIERR_BAD_TASKFILE, "%s", msg);
 		goto out;
 	}
 	sel = xcalloc(tf->ntasks + 1, sizeof *sel);
@@ -278,7 +278,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	if (cJSON_IsArray(only) && cJSON_GetArraySize(only) > 0) {
 		cJSON_ArrayForEach(it, only) {
 			if (!cJSON_IsString(it)) {
-				r = api_error(c, APIERR_BAD_REQUEST,
+				r = apiresp_error(c, APIERR_BAD_REQUEST,
 				    "'only' must be a list of task names");
 				goto out;
 			}
@@ -293,7 +293,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 				}
 			}
 			if (!any) {
-				r = api_error(c, APIERR_BAD_REQUEST,
+				r = apiresp_error(c, APIERR_BAD_REQUEST,
 				    "no task matches '%s'", it->valuestring);
 				goto out;
 			}
@@ -303,7 +303,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 			sel[i] = 1;
 	}
 	if (tf->ntasks == 0) {
-		r = api_error(c, APIERR_BAD_TASKFILE, "%s: no tasks to run", name);
+		r = apiresp_error(c, APIERR_BAD_TASKFILE, "%s: no tasks to run", name);
 		goto out;
 	}
 	/* In the container the task file's env overrides the git tree's. */

@@ -27,7 +27,7 @@ queueapi_store_error(cJSON **out, char *cause)
 {
 	int	 r;
 
-	r = api_error_json(out, APIERR_INTERNAL, "store: %s", cause);
+	r = apiresp_error_json(out, APIERR_INTERNAL, "store: %s", cause);
 	free(cause);
 	return (r);
 }
@@ -71,7 +71,7 @@ queueapi_projects(struct store *store, const char *name, cJSON **out)
 		*out = i < n ? queueapi_project_json(&v[i]) : NULL;
 		store_projects_free(v, n);
 		if (*out == NULL)
-			return (api_error_json(out, APIERR_NOT_FOUND,
+			return (apiresp_error_json(out, APIERR_NOT_FOUND,
 			    "no project '%s'", name));
 		return (200);
 	}
@@ -95,12 +95,12 @@ queueapi_project_set(const struct api_env *env, const char *name,
 
 	if (*name == '\0' || strlen(name) > QUEUEAPI_MAX_NAME ||
 	    strchr(name, '/') != NULL)
-		return (api_error_json(out, APIERR_BAD_REQUEST,
+		return (apiresp_error_json(out, APIERR_BAD_REQUEST,
 		    "bad project name"));
 	if ((b = cJSON_ParseWithLength(body != NULL ? body : "", len)) ==
 	    NULL || !cJSON_IsObject(b)) {
 		cJSON_Delete(b);
-		return (api_error_json(out, APIERR_BAD_JSON,
+		return (apiresp_error_json(out, APIERR_BAD_JSON,
 		    "request body is not a JSON object"));
 	}
 	it = cJSON_GetObjectItemCaseSensitive(b, "max_running");
@@ -111,7 +111,7 @@ queueapi_project_set(const struct api_env *env, const char *name,
 		    it->valuedouble > 100000 ||
 		    it->valuedouble != (double)it->valueint) {
 			cJSON_Delete(b);
-			return (api_error_json(out, APIERR_BAD_REQUEST,
+			return (apiresp_error_json(out, APIERR_BAD_REQUEST,
 			    "'max_running' must be a whole number from 0 "
 			    "(no limit) or null"));
 		}
@@ -121,7 +121,7 @@ queueapi_project_set(const struct api_env *env, const char *name,
 	if (it != NULL) {
 		if (!cJSON_IsBool(it)) {
 			cJSON_Delete(b);
-			return (api_error_json(out, APIERR_BAD_REQUEST,
+			return (apiresp_error_json(out, APIERR_BAD_REQUEST,
 			    "'paused' must be true or false"));
 		}
 		paused = cJSON_IsTrue(it);
@@ -146,7 +146,7 @@ queueapi_queue(const struct api_env *env, const char *what, cJSON **out)
 	else if (strcmp(what, "resume") == 0)
 		paused = 0;
 	else
-		return (api_error_json(out, APIERR_NOT_FOUND,
+		return (apiresp_error_json(out, APIERR_NOT_FOUND,
 		    "no route /queue/%s", what));
 	if (store_queue_set_paused(env->store, paused, &cause) == -1)
 		return (queueapi_store_error(out, cause));
@@ -179,19 +179,19 @@ queueapi_handle(const struct api_env *env, const char *method,
 	*out = NULL;
 	if (strcmp(rest, "/projects") == 0) {
 		if (strcmp(method, "GET") != 0)
-			return (api_error_json(out, APIERR_METHOD, "use GET"));
+			return (apiresp_error_json(out, APIERR_METHOD, "use GET"));
 		return (queueapi_projects(env->store, NULL, out));
 	}
 	if (strncmp(rest, "/projects/", 10) == 0) {
 		if (strcmp(method, "GET") == 0)
 			return (queueapi_projects(env->store, rest + 10, out));
 		if (strcmp(method, "PUT") != 0)
-			return (api_error_json(out, APIERR_METHOD,
+			return (apiresp_error_json(out, APIERR_METHOD,
 			    "use GET or PUT"));
 		return (queueapi_project_set(env, rest + 10, body, len, out));
 	}
 	if (strcmp(method, "POST") != 0)
-		return (api_error_json(out, APIERR_METHOD, "use POST"));
+		return (apiresp_error_json(out, APIERR_METHOD, "use POST"));
 	if (strcmp(rest, "/gc") == 0)
 		return (queueapi_gc(env, out));
 	return (queueapi_queue(env, rest + 7, out));

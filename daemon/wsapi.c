@@ -50,7 +50,7 @@ wsapi_artifacts(struct MHD_Connection *c, const char *state_dir,
 	r = parse_int64(tname, 1, INT64_MAX, &job);
 	free(tname);
 	if (r != 0) {
-		return (api_error(c, APIERR_NOT_FOUND, "bad job id"));
+		return (apiresp_error(c, APIERR_NOT_FOUND, "bad job id"));
 	}
 	seg = slash + 7;
 	slash = strchr(seg, '/');
@@ -59,10 +59,10 @@ wsapi_artifacts(struct MHD_Connection *c, const char *state_dir,
 	root = xasprintf("%s/artifacts", state_dir);
 	if ((r = store_task_find(store, job, tname, &t, &cause)) != 0) {
 		if (r == 1)
-			ret = api_error(c, APIERR_NOT_FOUND, "no task %s in job %"
+			ret = apiresp_error(c, APIERR_NOT_FOUND, "no task %s in job %"
 			    PRId64, tname, job);
 		else
-			ret = api_error(c, APIERR_INTERNAL, "store: %s", cause);
+			ret = apiresp_error(c, APIERR_INTERNAL, "store: %s", cause);
 		goto out;
 	}
 	if (*path == '\0') {
@@ -72,26 +72,26 @@ wsapi_artifacts(struct MHD_Connection *c, const char *state_dir,
 		cJSON_AddNumberToObject(o, "attempt", t->attempt);
 		cJSON_AddItemToObject(o, "artifacts", artifacts_list(root,
 		    job, t->id, t->attempt));
-		ret = api_json(c, 200, o);
+		ret = apiresp_json(c, 200, o);
 		goto out;
 	}
 	path++;
 	if (tarsafe_check_name(path, &why) != 0) {
-		ret = api_error(c, APIERR_BAD_REQUEST, "artifact path: %s", why);
+		ret = apiresp_error(c, APIERR_BAD_REQUEST, "artifact path: %s", why);
 		goto out;
 	}
 	dir = artifacts_dir(root, job, t->id, t->attempt);
 	file = xasprintf("%s/%s", dir, path);
 	if ((data = read_file(file, ARTIFACTS_MAX_FILE, &len)) == NULL) {
 		if (errno == ENOENT || errno == EISDIR || errno == ENOTDIR)
-			ret = api_error(c, APIERR_NOT_FOUND, "no artifact %s of "
+			ret = apiresp_error(c, APIERR_NOT_FOUND, "no artifact %s of "
 			    "task %s", path, t->name);
 		else
-			ret = api_error(c, APIERR_INTERNAL, "%s: %s", path,
+			ret = apiresp_error(c, APIERR_INTERNAL, "%s: %s", path,
 			    strerror(errno));
 		goto out;
 	}
-	ret = api_send(c, 200, "application/octet-stream", data, len);
+	ret = apiresp_send(c, 200, "application/octet-stream", data, len);
 out:
 	free(cause);
 	free(file);
@@ -116,43 +116,43 @@ wsapi_secrets(struct MHD_Connection *c, const char *state_dir,
 	dir = xasprintf("%s/secrets", state_dir);
 	if (strcmp(rest, "/secrets") == 0 && strcmp(method, "GET") == 0) {
 		if (secrets_list(dir, &names, &nn, &cause) == -1) {
-			ret = api_error(c, APIERR_INTERNAL, "%s", cause);
+			ret = apiresp_error(c, APIERR_INTERNAL, "%s", cause);
 			goto out;
 		}
 		o = cJSON_CreateObject();
 		arr = cJSON_AddArrayToObject(o, "secrets");
 		for (i = 0; i < nn; i++)
 			cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
-		ret = api_json(c, 200, o);
+		ret = apiresp_json(c, 200, o);
 	} else if (strcmp(rest, "/secrets") == 0 &&
 	    strcmp(method, "PUT") == 0) {
 		j = cJSON_ParseWithLength(body != NULL ? body : "", len);
 		n = cJSON_GetObjectItemCaseSensitive(j, "name");
 		v = cJSON_GetObjectItemCaseSensitive(j, "value");
 		if (!cJSON_IsString(n) || !cJSON_IsString(v)) {
-			ret = api_error(c, APIERR_BAD_JSON, "want {\"name\": "
+			ret = apiresp_error(c, APIERR_BAD_JSON, "want {\"name\": "
 			    "string, \"value\": string}");
 			goto out;
 		}
 		if (secrets_set(dir, n->valuestring, v->valuestring,
 		    strlen(v->valuestring), &cause) == -1) {
-			ret = api_error(c, APIERR_BAD_REQUEST, "%s", cause);
+			ret = apiresp_error(c, APIERR_BAD_REQUEST, "%s", cause);
 			goto out;
 		}
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", n->valuestring);
-		ret = api_json(c, 200, o);
+		ret = apiresp_json(c, 200, o);
 	} else if (strncmp(rest, "/secrets/", 9) == 0 &&
 	    strcmp(method, "DELETE") == 0) {
 		if ((r = secrets_remove(dir, rest + 9, &cause)) == -1)
-			ret = api_error(c, APIERR_BAD_REQUEST, "%s", cause);
+			ret = apiresp_error(c, APIERR_BAD_REQUEST, "%s", cause);
 		else if (r == 1)
-			ret = api_error(c, APIERR_NOT_FOUND, "no secret %s",
+			ret = apiresp_error(c, APIERR_NOT_FOUND, "no secret %s",
 			    rest + 9);
 		else
-			ret = api_json(c, 200, cJSON_CreateObject());
+			ret = apiresp_json(c, 200, cJSON_CreateObject());
 	} else
-		ret = api_error(c, APIERR_METHOD, "use GET or PUT /v1/secrets, "
+		ret = apiresp_error(c, APIERR_METHOD, "use GET or PUT /v1/secrets, "
 		    "DELETE /v1/secrets/NAME");
 out:
 	for (i = 0; i < nn; i++)
@@ -178,18 +178,18 @@ wsapi_caches(struct MHD_Connection *c, const char *state_dir,
 		o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, "caches", cache_list(root));
 		cJSON_AddNumberToObject(o, "budget", (double)cache_budget());
-		ret = api_json(c, 200, o);
+		ret = apiresp_json(c, 200, o);
 	} else if (strncmp(rest, "/caches/", 8) == 0 &&
 	    strcmp(method, "DELETE") == 0) {
 		if ((r = cache_remove(root, project, rest + 8, &cause)) == 1)
-			ret = api_error(c, APIERR_NOT_FOUND, "no cache %s",
+			ret = apiresp_error(c, APIERR_NOT_FOUND, "no cache %s",
 			    rest + 8);
 		else if (r == -1)
-			ret = api_error(c, APIERR_INTERNAL, "%s", cause);
+			ret = apiresp_error(c, APIERR_INTERNAL, "%s", cause);
 		else
-			ret = api_json(c, 200, cJSON_CreateObject());
+			ret = apiresp_json(c, 200, cJSON_CreateObject());
 	} else
-		ret = api_error(c, APIERR_METHOD, "use GET /v1/caches or DELETE "
+		ret = apiresp_error(c, APIERR_METHOD, "use GET /v1/caches or DELETE "
 		    "/v1/caches/KEY");
 	free(cause);
 	free(root);
@@ -206,7 +206,7 @@ wsapi_handle(struct MHD_Connection *c, const char *state_dir,
 	if (strncmp(rest, "/caches", 7) == 0)
 		return (wsapi_caches(c, state_dir, method, rest, project));
 	if (strcmp(method, "GET") != 0)
-		return (api_error(c, APIERR_METHOD, "use GET"));
+		return (apiresp_error(c, APIERR_METHOD, "use GET"));
 	return (wsapi_artifacts(c, state_dir, store, rest));
 }
 
