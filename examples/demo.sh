@@ -17,9 +17,16 @@ copy_tree "$src" "$work"
 echo "== building in $work"
 as_user bash -c "cd '$work' && autoreconf -fi >/dev/null 2>&1 && ./configure -q && make -s -j2" || exit 2
 echo "== starting stratusd"
-as_user bash -c "cd '$work' && exec ./daemon/stratusd --state-dir '$home/.local/state/stratus-demo'" \
+# The daemon's own pid (runuser does not pass SIGTERM on to it).
+as_user bash -c "cd '$work' && echo \$\$ >stratusd.pid &&
+    exec ./daemon/stratusd --state-dir '$home/.local/state/stratus-demo'" \
     >"$work/stratusd.log" 2>&1 &
-dpid=$!
+runpid=$!
+stop() {
+	[ -s "$work/stratusd.pid" ] && kill -TERM "$(cat "$work/stratusd.pid")" 2>/dev/null
+	wait $runpid 2>/dev/null
+}
+trap stop EXIT
 for i in $(seq 50); do
 	as_user "$work/client/stratus" ls >/dev/null 2>&1 && break
 	sleep 0.2
@@ -29,6 +36,7 @@ as_user bash -c "cd '$work/examples/hello' && ../../client/stratus run"
 rc=$?
 echo "== stratus ls"
 as_user "$work/client/stratus" ls
-kill -TERM $dpid; wait $dpid
+stop
+trap - EXIT
 echo "== stratusd log: $work/stratusd.log"
 exit $rc

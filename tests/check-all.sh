@@ -24,10 +24,12 @@ podsock=/run/user/$uid/podman/podman.sock
 podpid=
 if ! as_user curl -sf --unix-socket "$podsock" http://d/_ping >/dev/null 2>&1; then
 	as_user mkdir -p "/run/user/$uid/podman"
-	as_user podman system service --time=0 "unix://$podsock" \
+	# Its own pid, to stop it at the end: runuser does not pass SIGTERM on.
+	as_user bash -c "echo \$\$ >'/run/user/$uid/podman/check-service.pid' &&
+	    exec podman system service --time=0 'unix://$podsock'" \
 	    >/tmp/stratus-podman-service.log 2>&1 &
 	podpid=$!
-	trap 'kill $podpid 2>/dev/null; wait $podpid 2>/dev/null' EXIT
+	trap 'kill "$(cat "/run/user/$uid/podman/check-service.pid" 2>/dev/null)" 2>/dev/null; wait $podpid 2>/dev/null' EXIT
 	for i in $(seq 50); do
 		as_user curl -sf --unix-socket "$podsock" http://d/_ping >/dev/null 2>&1 && break
 		sleep 0.1
