@@ -17,50 +17,14 @@
 #include <unistd.h>
 
 #include "daemon/logstore.h"
+#include "daemon/logstore_int.h"
 #include "proto/log.h"
 #include "proto/util.h"
 
 #define LOGSTORE_DEFAULT_CAP	(64 * 1024 * 1024LL)
 
-/*
- * A live log: begun and not yet finished.  Entries sit on the store's list
- * while live; finish takes them off, but an entry is only freed once it is
- * off the list and its last reference is gone, so a reader sleeping on its
- * condition variable or a writer in the middle of write(2) never sees it
- * vanish.  The list itself holds no reference.
- */
-struct logent {
-	int64_t			 job;
-	int64_t			 task;
-	int			 attempt;
-	char			*path;
-
-	unsigned int		 refs;		/* guarded by the store's mtx */
-	int			 listed;	/* on ls->live; store's mtx */
-
-	pthread_mutex_t		 mtx;		/* guards the fields below */
-	pthread_cond_t		 cond;		/* appended to, or finished */
-	int			 fd;		/* -1 until opened; then fixed */
-	int64_t			 len;		/* bytes fully written */
-	int64_t			 synced;	/* len at the last fsync, or -1 */
-	int			 truncated;	/* notice written, drop the rest */
-	int			 finished;
-
-	LIST_ENTRY(logent)	 entry;
-};
-LIST_HEAD(logents, logent);
-
-struct logstore {
-	char			*dir;
-	int64_t			 cap;
-	pthread_mutex_t		 mtx;		/* guards live and refs */
-	pthread_cond_t		 begun;		/* a log went live */
-	uint64_t		 gen;		/* count of logs gone live */
-	struct logents		 live;
-};
-
 /* Return the path of a task attempt's log; caller frees. */
-static char *
+char *
 logstore_path(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
 	return (xasprintf("%s/%" PRId64 "/%" PRId64 ".%d.log", ls->dir, job,
@@ -68,14 +32,14 @@ logstore_path(struct logstore *ls, int64_t job, int64_t task, int attempt)
 }
 
 /* Return the directory of a job's logs; caller frees. */
-static char *
+char *
 logstore_job_dir(struct logstore *ls, int64_t job)
 {
 	return (xasprintf("%s/%" PRId64, ls->dir, job));
 }
 
 /* Lock a mutex; failure means memory corruption, so it is fatal. */
-static void
+void
 logstore_lock(pthread_mutex_t *m)
 {
 	int	error;
@@ -87,7 +51,7 @@ logstore_lock(pthread_mutex_t *m)
 }
 
 /* Unlock a mutex. */
-static void
+void
 logstore_unlock(pthread_mutex_t *m)
 {
 	int	error;
@@ -111,7 +75,7 @@ logstore_wake(struct logent *e)
 }
 
 /* Find a live entry; called with ls->mtx held. */
-static struct logent *
+struct logent *
 logstore_find(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
 	struct logent	*e;
@@ -238,7 +202,7 @@ logstore_free(struct logent *e)
 }
 
 /* Drop a reference; the last one frees an entry no longer live. */
-static void
+void
 logstore_put(struct logstore *ls, struct logent *e)
 {
 	int	freeit;
@@ -251,7 +215,7 @@ logstore_put(struct logstore *ls, struct logent *e)
 }
 
 /* Look up a live entry and take a reference, or return NULL if not live. */
-static struct logent *
+struct logent *
 logstore_ref(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
 	struct logent	*e;
@@ -592,82 +556,6 @@ out:
 	return (rv);
 }
 
-/* pread all of size bytes unless end of file comes first; EINTR-safe. */
-static ssize_t
-logstore_pread(int fd, void *buf, size_t size, int64_t off)
-{
-	size_t	done = 0;
-	ssize_t	n;
-
-	while (done < size) {
-		n = pread(fd, (char *)buf + done, size - done,
-		    (off_t)(off + (int64_t)done));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return ((ssize_t)done);
-}
-
-/* Read a log that is not live straight from its file. */
-static ssize_t
-logstore_read_file(struct logstore *ls, int64_t job, int64_t task,
-    int attempt, int64_t off, void *buf, size_t size, int *finished)
-{
-	char	*path;
-	ssize_t	 n = -1;
-	int	 fd, saved_errno;
-
-	path = logstore_path(ls, job, task, attempt);
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
-		saved_errno = errno;
-		free(path);
-		if (saved_errno == ENOENT) {
-			*finished = 1;
-			return (0);
-		}
-		errno = saved_errno;
-		return (-1);
-	}
-	free(path);
-
-	if (size == 0) {
-		struct stat	st;
-
-		if (fstat(fd, &st) != 0)
-			goto out;
-		n = 0;
-		*finished = (off >= st.st_size);
-		goto out;
-	}
-	if ((n = logstore_pread(fd, buf, size, off)) == 0)
-		*finished = 1;
-out:
-	saved_errno = errno;
-	close(fd);
-	errno = saved_errno;
-	return (n);
-}
-
-/* Add ms milliseconds to the monotonic clock now, for pthread_cond_timedwait. */
-static void
-logstore_deadline(struct timespec *ts, int ms)
-{
-	if (clock_gettime(CLOCK_MONOTONIC, ts) != 0)
-		fatal("clock_gettime");
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 void
 logstore_sync(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
@@ -694,99 +582,6 @@ logstore_sync(struct logstore *ls, int64_t job, int64_t task, int attempt)
 		logstore_unlock(&e->mtx);
 	}
 	logstore_put(ls, e);
-}
-
-uint64_t
-logstore_generation(struct logstore *ls)
-{
-	uint64_t	 gen;
-
-	logstore_lock(&ls->mtx);
-	gen = ls->gen;
-	logstore_unlock(&ls->mtx);
-	return (gen);
-}
-
-int
-logstore_wait_live(struct logstore *ls, int64_t job, int64_t task,
-    int attempt, uint64_t since, int wait_ms)
-{
-	struct timespec	 deadline;
-	int		 live, error;
-
-	logstore_deadline(&deadline, wait_ms);
-	logstore_lock(&ls->mtx);
-	while (!(live = logstore_find(ls, job, task, attempt) != NULL) &&
-	    ls->gen == since) {
-		error = pthread_cond_timedwait(&ls->begun, &ls->mtx, &deadline);
-		if (error == ETIMEDOUT)
-			break;
-		if (error != 0) {
-			errno = error;
-			fatal("pthread_cond_timedwait");
-		}
-	}
-	logstore_unlock(&ls->mtx);
-	return (live);
-}
-
-/*
- * Read up to size bytes of a log from off.  A live log is read through its
- * append fd and only up to the length of complete appends; a reader at the
- * end sleeps on the entry's condition variable, which append and finish
- * broadcast.  *finished is only ever set with a return of 0.
- */
-ssize_t
-logstore_read(struct logstore *ls, int64_t job, int64_t task, int attempt,
-    int64_t off, void *buf, size_t size, int wait_ms, int *finished)
-{
-	struct logent	*e;
-	struct timespec	 deadline;
-	int64_t		 len;
-	ssize_t		 n;
-	int		 fd, done, error, saved_errno;
-
-	*finished = 0;
-	if (off < 0) {
-		errno = EINVAL;
-		return (-1);
-	}
-	if ((e = logstore_ref(ls, job, task, attempt)) == NULL) {
-		return (logstore_read_file(ls, job, task, attempt, off, buf,
-		    size, finished));
-	}
-
-	logstore_lock(&e->mtx);
-	if (wait_ms > 0 && off >= e->len && !e->finished) {
-		logstore_deadline(&deadline, wait_ms);
-		while (off >= e->len && !e->finished) {
-			error = pthread_cond_timedwait(&e->cond, &e->mtx,
-			    &deadline);
-			if (error == ETIMEDOUT)
-				break;
-			if (error != 0) {
-				errno = error;
-				fatal("pthread_cond_timedwait");
-			}
-		}
-	}
-	len = e->len;
-	done = e->finished;
-	fd = e->fd;
-	logstore_unlock(&e->mtx);
-
-	if (off >= len) {
-		*finished = done;
-		n = 0;
-	} else {
-		if ((uint64_t)size > (uint64_t)(len - off))
-			size = (size_t)(len - off);
-		n = logstore_pread(fd, buf, size, off);
-	}
-	saved_errno = errno;
-	logstore_put(ls, e);
-	errno = saved_errno;
-	return (n);
 }
 
 /*
