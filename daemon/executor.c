@@ -522,6 +522,32 @@ exec_finish(struct exec *e, enum task_state st, int exit_code,
 	executor_finish(e->env, e->task, st, exit_code, reason);
 }
 
+enum task_state
+executor_outcome(struct exec_control *ctl, const struct store_task *task,
+    int timed_out, int64_t timeout_s, int cur_step, int *exit_code,
+    char **reason)
+{
+	if (atomic_load(&ctl->cancel)) {
+		*reason = xstrdup("cancelled by user");
+		return (TASK_CANCELLED);
+	}
+	if (atomic_load(&ctl->shutdown)) {
+		*reason = xstrdup("stratusd shut down");
+		return (TASK_CANCELLED);
+	}
+	if (timed_out) {
+		*reason = xasprintf("timed out after %" PRId64 "s", timeout_s);
+		*exit_code = -1;	/* the reason says it, not 124 or 137 */
+		return (TASK_FAILED);
+	}
+	if (*exit_code == 0)
+		return (TASK_SUCCEEDED);
+	if (cur_step >= 0 && (size_t)cur_step < task->nsteps)
+		*reason = xasprintf("step '%s' did not finish",
+		    task->steps[cur_step].name);
+	return (TASK_FAILED);
+}
+
 void
 executor_run(const struct exec_env *env, int64_t task_id,
     struct exec_control *ctl)
@@ -583,26 +609,9 @@ executor_run(const struct exec_env *env, int64_t task_id,
 		}
 		goto done;
 	}
-	if (atomic_load(&ctl->cancel)) {
-		st = TASK_CANCELLED;
-		reason = xstrdup("cancelled by user");
-	} else if (atomic_load(&ctl->shutdown)) {
-		st = TASK_CANCELLED;
-		reason = xstrdup("stratusd shut down");
-	} else if (e.timed_out) {
-		st = TASK_FAILED;
-		reason = xasprintf("timed out after %" PRId64 "s",
-		    e.spec.timeout_s > 0 ? e.spec.timeout_s :
-		    (int64_t)TF_DEFAULT_TIMEOUT_S);
-		exit_code = -1;		/* the reason says it, not 124 */
-	} else if (exit_code == 0)
-		st = TASK_SUCCEEDED;
-	else {
-		st = TASK_FAILED;
-		if (e.cur_step >= 0 && (size_t)e.cur_step < e.task->nsteps)
-			reason = xasprintf("step '%s' did not finish",
-			    e.task->steps[e.cur_step].name);
-	}
+	st = executor_outcome(ctl, e.task, e.timed_out, e.spec.timeout_s > 0 ?
+	    e.spec.timeout_s : (int64_t)TF_DEFAULT_TIMEOUT_S, e.cur_step,
+	    &exit_code, &reason);
 done:
 	workspace_free(e.ws);
 	e.ws = NULL;

@@ -60,6 +60,15 @@ void	executor_step(const struct exec_env *, const struct store_task *,
 
 /* Record the end of a task: unfinished steps settled, log finished and
  * its length stored, then the task's state, exit code and reason. */
+/*
+ * How a task whose container ran to its end came out: cancelled (by the
+ * user, or shutdown), failed on a timeout (exit code cleared: the reason
+ * says it), succeeded, or failed.  *reason (caller frees) is set unless it
+ * succeeded or failed with its exit code saying enough.
+ */
+enum task_state executor_outcome(struct exec_control *,
+	    const struct store_task *, int timed_out, int64_t timeout_s,
+	    int cur_step, int *exit_code, char **reason);
 void	executor_finish(const struct exec_env *, const struct store_task *,
 	    enum task_state, int exit_code, const char *reason);
 

@@ -334,23 +334,8 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 		reason = xasprintf("lost the re-adopted container: %s", cause);
 		goto remove;
 	}
-	if (atomic_load(&ctl->cancel)) {
-		st = TASK_CANCELLED;
-		reason = xstrdup("cancelled by user");
-	} else if (atomic_load(&ctl->shutdown)) {
-		st = TASK_CANCELLED;
-		reason = xstrdup("stratusd shut down");
-	} else if (timed_out) {
-		st = TASK_FAILED;
-		reason = xasprintf("timed out after %" PRId64 "s", timeout_s);
-	} else if (exit_code == 0)
-		st = TASK_SUCCEEDED;
-	else {
-		st = TASK_FAILED;
-		if (a.cur_step >= 0 && (size_t)a.cur_step < a.task->nsteps)
-			reason = xasprintf("step '%s' did not finish",
-			    a.task->steps[a.cur_step].name);
-	}
+	st = executor_outcome(ctl, a.task, timed_out, timeout_s, a.cur_step,
+	    &exit_code, &reason);
 remove:
 	free(cause);
 	cause = NULL;
