@@ -37,13 +37,22 @@ podsvc_answers(const char *url)
 static int
 podsvc_spawn(struct podsvc *ps, char **cause)
 {
-	char		*argv[] = { "podman", "system", "service", "--time=0",
-			    ps->url, NULL };
-	pid_t		 pid;
-	int		 r, i, status;
+	char			*argv[] = { "podman", "system", "service",
+				    "--time=0", ps->url, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t			 pid;
+	int			 r, i, status;
 
-	if ((r = posix_spawnp(&pid, "podman", NULL, NULL, argv,
-	    environ)) != 0) {
+	/* The service outlives a killed stratusd: it must hold none of our
+	 * descriptors (a test's output pipe, a socket from systemd). */
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0 ||
+	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0) {
+		*cause = xasprintf("posix_spawn_file_actions: %s", strerror(r));
+		return (-1);
+	}
+	r = posix_spawnp(&pid, "podman", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
 		*cause = xasprintf("cannot start 'podman system service': %s "
 		    "(is podman installed?)", strerror(r));
 		return (-1);

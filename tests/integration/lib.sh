@@ -52,8 +52,9 @@ st() { "$STRATUS" --socket "$SOCK" "$@"; }
 start_daemon() {
 	mkdir -p "$T/run"
 	chmod 700 "$T/run"
+	# 3>&-: the TAP descriptor stays with the test, not with the daemon.
 	"$STRATUSD" --socket "$SOCK" --state-dir "$STATE" --jobs "${JOBS:-2}" \
-	    --grace 5 "$@" >>"$T/daemon.log" 2>&1 &
+	    --grace 5 "$@" >>"$T/daemon.log" 2>&1 3>&- &
 	DPID=$!
 	local i
 	for i in $(seq 100); do
@@ -84,6 +85,8 @@ finish() {
 		kill -TERM "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
 	fi
+	# A Podman service a kill -9'd stratusd started and left behind.
+	pkill -f "unix://$T/" 2>/dev/null
 	if [ $nfail -ne 0 ]; then
 		echo "# daemon log:"
 		diag "$T/daemon.log" | tail -60
