@@ -123,22 +123,10 @@ int
 blobstore_open(const char *dir, struct blobstore **bsp, char **cause)
 {
 	struct blobstore	*bs;
-	struct stat		 st;
 
 	*bsp = NULL;
-	if (mkdir_p(dir, 0700) != 0) {
-		*cause = xasprintf("mkdir %s: %s", dir, strerror(errno));
+	if (mkdir_dir(dir, 0700, cause) != 0)
 		return (-1);
-	}
-	if (stat(dir, &st) != 0) {
-		*cause = xasprintf("stat %s: %s", dir, strerror(errno));
-		return (-1);
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		*cause = xasprintf("%s: not a directory", dir);
-		errno = ENOTDIR;
-		return (-1);
-	}
 	bs = xcalloc(1, sizeof *bs);
 	bs->dir = xstrdup(dir);
 	blobstore_sweep(bs);

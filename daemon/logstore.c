@@ -233,7 +233,6 @@ logstore_open(const char *dir, int64_t cap, struct logstore **lsp,
     char **cause)
 {
 	struct logstore		*ls;
-	struct stat		 st;
 	pthread_condattr_t	 ca;
 	int			 error;
 
@@ -243,19 +242,8 @@ logstore_open(const char *dir, int64_t cap, struct logstore **lsp,
 		errno = EINVAL;
 		return (-1);
 	}
-	if (mkdir_p(dir, 0700) != 0) {
-		*cause = xasprintf("mkdir %s: %s", dir, strerror(errno));
+	if (mkdir_dir(dir, 0700, cause) != 0)
 		return (-1);
-	}
-	if (stat(dir, &st) != 0) {
-		*cause = xasprintf("stat %s: %s", dir, strerror(errno));
-		return (-1);
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		*cause = xasprintf("%s: not a directory", dir);
-		errno = ENOTDIR;
-		return (-1);
-	}
 
 	ls = xcalloc(1, sizeof *ls);
 	ls->dir = xstrdup(dir);

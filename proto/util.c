@@ -275,6 +275,27 @@ out:
 	return (r);
 }
 
+int
+mkdir_dir(const char *dir, int mode, char **cause)
+{
+	struct stat	 st;
+
+	if (mkdir_p(dir, mode) != 0) {
+		*cause = xasprintf("mkdir %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if (stat(dir, &st) != 0) {
+		*cause = xasprintf("stat %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*cause = xasprintf("%s: not a directory", dir);
+		errno = ENOTDIR;
+		return (-1);
+	}
+	return (0);
+}
+
 char *
 read_file(const char *path, size_t cap, size_t *lenp)
 {

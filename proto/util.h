@@ -49,6 +49,9 @@ void	 format_duration(int64_t, char *, size_t);
 int	 parse_int64(const char *, int64_t, int64_t, int64_t *);
 /* Create a directory and its parents with mode; 0 or -1. */
 int	 mkdir_p(const char *, int mode);
+/* mkdir_p, then check that the path is a directory: 0, or -1 with errno
+ * and *cause (caller frees) naming the path. */
+int	 mkdir_dir(const char *, int mode, char **cause);
 /* $var/sub when $var is an absolute path, else $HOME/fallback/sub (the
  * password file's home when $HOME is unset): XDG base directories.
  * Caller frees. */

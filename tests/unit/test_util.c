@@ -105,6 +105,11 @@ Test(util, mkdir_p_and_read_file)
 	free(data);
 	cr_assert_null(read_file(path, 3, &len));
 	cr_assert_eq(errno, EFBIG);
+	data = NULL;
+	cr_assert_eq(mkdir_dir(path, 0700, &data), -1, "a file is no directory");
+	cr_assert_eq(errno, ENOTDIR);
+	cr_assert_not_null(strstr(data, "not a directory"));
+	free(data);
 	unlink(path);
 	free(path);
 	path = xasprintf("%s/a/b/c", dir);
