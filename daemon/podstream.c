@@ -343,7 +343,9 @@ podman_container_run_attached(struct podman *p, const char *id,
 			goto out;
 		}
 		podman_stream_poll(&st);
-		if (st.stop_wanted && !stop_sent) {
+		/* Not while the start is in flight: a stop that reaches Podman
+		 * before the container runs does nothing, and it then runs. */
+		if (st.stop_wanted && !stop_sent && start_ok) {
 			stop_sent = 1;
 			if ((stop = curl_easy_init()) == NULL) {
 				*cause = xasprintf("podman: stop container "
