@@ -129,7 +129,7 @@ ok "--output github-actions folds and flags the failure"
 tr -d '\r' <"$T/tty" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' >"$T/screen"
 grep -Eq '^x broken +failed +[0-9.]+s$' "$T/screen" &&
     grep -q "^in step 'bad'$" "$T/screen" &&
-    grep -q '^    boom$' "$T/screen"
+    grep -q '^    boom$' "$T/screen" || { sed 's/^/# screen: /' "$T/screen" | cat -A | tail -20; false; }
 ok "terminal display: final task line, failed step and its last lines"
 ! grep -q "$(printf '\033')\[3[0-9]m" "$T/tty"; ok "NO_COLOR: no colour"
 grep -q '^::' "$T/screen"; [ $? = 1 ]; ok "terminal display is not the plain one"
