@@ -124,7 +124,7 @@ grep -q '^::group::broken$' "$T/gh" && grep -q '^::endgroup::$' "$T/gh" &&
 ok "--output github-actions folds and flags the failure"
 
 # The terminal display under a pseudo-terminal: the final screen.
-(cd "$T/bad" && TERM=xterm NO_COLOR=1 script -qfec \
+(cd "$T/bad" && CI= TERM=xterm NO_COLOR=1 script -qfec \
     "$STRATUS --socket $SOCK run" /dev/null) >"$T/tty" 2>&1
 tr -d '\r' <"$T/tty" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' >"$T/screen"
 grep -Eq '^x broken +failed +[0-9.]+s$' "$T/screen" &&
