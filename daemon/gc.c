@@ -112,6 +112,17 @@ gc_files(struct logstore *logs, struct blobstore *blobs,
 		res->blobs_removed++;
 }
 
+int
+gc_policy_set(struct gc_policy *pol, int keep, int64_t max_age_ms)
+{
+	int	 changed;
+
+	changed = atomic_exchange(&pol->keep, keep) != keep;
+	if (atomic_exchange(&pol->max_age_ms, max_age_ms) != max_age_ms)
+		changed = 1;
+	return (changed);
+}
+
 /*
  * The row goes first: once it is gone nobody can ask for the job, so its
  * files are removed after.  A crash in between leaves files without a row,
@@ -121,18 +132,20 @@ int
 gc_run(struct store *store, struct logstore *logs, struct blobstore *blobs,
     const struct gc_policy *pol, struct gc_result *res, char **cause)
 {
-	int64_t		*ids = NULL, before = 0;
+	int64_t		*ids = NULL, before = 0, max_age_ms;
 	size_t		 n = 0, i;
 	char		*orphan = NULL, *why = NULL;
-	int		 r, rv = 0;
+	int		 r, rv = 0, keep;
 
 	res->jobs_removed = 0;
 	res->blobs_removed = 0;
-	if (pol->keep <= 0 && pol->max_age_ms <= 0)
+	keep = atomic_load(&pol->keep);
+	max_age_ms = atomic_load(&pol->max_age_ms);
+	if (keep <= 0 && max_age_ms <= 0)
 		return (0);	/* keep everything */
-	if (pol->max_age_ms > 0)
-		before = now_wall_ms() - pol->max_age_ms;
-	if (store_jobs_expired(store, pol->keep > 0 ? pol->keep : 0,
+	if (max_age_ms > 0)
+		before = now_wall_ms() - max_age_ms;
+	if (store_jobs_expired(store, keep > 0 ? keep : 0,
 	    before > 0 ? before : 0, &ids, &n, cause) == -1)
 		return (-1);
 	for (i = 0; i < n; i++) {

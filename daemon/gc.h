@@ -3,6 +3,7 @@
 #ifndef DAEMON_GC_H
 #define DAEMON_GC_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct store;
@@ -12,10 +13,13 @@ struct blobstore;
 /* Finished jobs kept per project unless configured. */
 #define GC_DEFAULT_KEEP	100
 
-/* What is kept; set at start-up, read by every thread after. */
+/*
+ * What is kept: read by every thread, changed by SIGHUP (gc_policy_set);
+ * artifacts is set once at start-up.
+ */
 struct gc_policy {
-	int		 keep;		/* finished jobs per project; 0: any */
-	int64_t		 max_age_ms;	/* since a job finished; 0: any age */
+	_Atomic int	 keep;		/* finished jobs per project; 0: any */
+	_Atomic int64_t	 max_age_ms;	/* since a job finished; 0: any age */
 	const char	*artifacts;	/* STATE/artifacts, or NULL: none */
 };
 
@@ -23,6 +27,9 @@ struct gc_result {
 	int	 jobs_removed;
 	int	 blobs_removed;
 };
+
+/* Set what is kept; 1 if that changed it, else 0. */
+int	gc_policy_set(struct gc_policy *, int keep, int64_t max_age_ms);
 
 /*
  * Delete the finished jobs of each project beyond its keep newest and those

@@ -61,7 +61,8 @@ struct options {
 	int64_t		 log_cap;
 	int64_t		 cache_max_mb;	/* -1: unset */
 	struct conffile	 cf;	/* the file's settings, kept for SIGHUP */
-	int		 jobs_flag;	/* set on the command line: wins */
+	/* Set on the command line: wins over the file, also on SIGHUP. */
+	int		 jobs_flag, grace_flag, keep_flag, keep_age_flag;
 };
 
 static void __attribute__((noreturn))
@@ -171,6 +172,7 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--grace takes seconds (0 to 86400), "
 				    "not '%s'", optarg);
 			o->grace_s = (int)n;
+			o->grace_flag = 1;
 			break;
 		case 'I':
 			if (parse_int64(optarg, 0, 86400, &n) == -1)
@@ -189,12 +191,14 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--keep takes a number of finished jobs "
 				    "per project, not '%s'", optarg);
 			o->keep = (int)n;
+			o->keep_flag = 1;
 			break;
 		case 'D':
 			if (parse_int64(optarg, 0, 36500, &n) == -1)
 				fatalx("--keep-days takes a number of days "
 				    "(0 to 36500), not '%s'", optarg);
 			o->keep_age_s = n * 86400;
+			o->keep_age_flag = 1;
 			break;
 		case 'M':
 			if (parse_int64(optarg, 0, INT64_MAX >> 20, &n) == -1)
@@ -207,6 +211,7 @@ parse_options(int argc, char **argv, struct options *o)
 				fatalx("--keep-seconds takes seconds, not '%s'",
 				    optarg);
 			o->keep_age_s = n;
+			o->keep_age_flag = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -238,6 +243,25 @@ load_config(struct options *o, struct conffile *cf, char **cause)
 	r = conffile_load(path, o->config != NULL, cf, cause);
 	free(path);
 	return (r == -1 ? -1 : 0);
+}
+
+/* The file's value, else the default: for start-up and SIGHUP alike. */
+static int
+conf_grace(const struct conffile *cf)
+{
+	return (cf->grace_s >= 0 ? cf->grace_s : 30);
+}
+
+static int
+conf_keep(const struct conffile *cf)
+{
+	return (cf->keep >= 0 ? cf->keep : GC_DEFAULT_KEEP);
+}
+
+static int64_t
+conf_keep_age(const struct conffile *cf)
+{
+	return (cf->keep_days > 0 ? (int64_t)cf->keep_days * 86400 : 0);
 }
 
 /* Fill what the command line left unset from the file, then defaults. */
@@ -274,16 +298,15 @@ apply_config(struct options *o)
 		o->jobs = ncpu > 0 ? (int)ncpu : 1;
 	}
 	if (o->grace_s < 0)
-		o->grace_s = cf->grace_s >= 0 ? cf->grace_s : 30;
+		o->grace_s = conf_grace(cf);
 	if (o->exit_idle_s < 0)
 		o->exit_idle_s = cf->exit_idle_s >= 0 ? cf->exit_idle_s : 0;
 	if (o->log_cap < 0)
 		o->log_cap = cf->log_cap >= 0 ? cf->log_cap : 0;
 	if (o->keep < 0)
-		o->keep = cf->keep >= 0 ? cf->keep : GC_DEFAULT_KEEP;
+		o->keep = conf_keep(cf);
 	if (o->keep_age_s < 0)
-		o->keep_age_s = cf->keep_days > 0 ?
-		    (int64_t)cf->keep_days * 86400 : 0;
+		o->keep_age_s = conf_keep_age(cf);
 	if (o->cache_max_mb < 0)
 		o->cache_max_mb = cf->cache_max_mb;
 	if (o->cache_max_mb >= 0)
@@ -329,9 +352,43 @@ apply_projects(struct store *store, const struct conffile *old,
 	}
 }
 
+/*
+ * SIGHUP: retention from the file (where no flag set it); when that
+ * changed, gc runs at once so a lower keep applies now, not at the next
+ * finished job.
+ */
+static void
+reload_retention(struct options *o, const struct conffile *cf,
+    struct gc_policy *gcp, const struct exec_env *ge)
+{
+	struct gc_result	 res;
+	char			*cause = NULL;
+
+	if (!o->keep_flag && conf_keep(cf) != o->keep) {
+		log_info("SIGHUP: keep %d -> %d", o->keep, conf_keep(cf));
+		o->keep = conf_keep(cf);
+	}
+	if (!o->keep_age_flag && conf_keep_age(cf) != o->keep_age_s) {
+		log_info("SIGHUP: keep_days %" PRId64 " -> %" PRId64,
+		    o->keep_age_s / 86400, conf_keep_age(cf) / 86400);
+		o->keep_age_s = conf_keep_age(cf);
+	}
+	if (!o->grace_flag && conf_grace(cf) != o->grace_s) {
+		log_info("SIGHUP: grace %d -> %d", o->grace_s, conf_grace(cf));
+		o->grace_s = conf_grace(cf);
+	}
+	if (!gc_policy_set(gcp, o->keep, o->keep_age_s * 1000))
+		return;
+	if (gc_run(ge->store, ge->logs, ge->blobs, gcp, &res, &cause) == -1) {
+		log_warnx("SIGHUP: gc: %s", cause);
+		free(cause);
+	}
+}
+
 /* SIGHUP: read the file again and apply what can change while running. */
 static void
-reload_config(struct options *o, struct store *store, struct sched *sched)
+reload_config(struct options *o, struct sched *sched, struct gc_policy *gcp,
+    const struct exec_env *ge)
 {
 	struct conffile_project	*pv;
 	struct conffile		 cf;
@@ -349,10 +406,11 @@ reload_config(struct options *o, struct store *store, struct sched *sched)
 		o->jobs = cf.jobs;
 		sched_set_max_jobs(sched, o->jobs);
 	}
-	apply_projects(store, &o->cf, &cf);
+	apply_projects(ge->store, &o->cf, &cf);
+	reload_retention(o, &cf, gcp, ge);
 	sched_wake(sched);
 	log_info("SIGHUP: reloaded %s (socket, state_dir, podman, network, "
-	    "grace, log_cap, keep and keep_days apply at the next start)",
+	    "log_cap, cache_max_mb and listen apply at the next start)",
 	    cf.path != NULL ? cf.path : "defaults: no configuration file");
 	/* o borrows strings from the start-up file: keep that one, but with
 	 * the projects now applied, for the next SIGHUP. */
@@ -523,8 +581,8 @@ main(int argc, char **argv)
 	env.stop_timeout_s = 2;
 	env.state_dir = o.state_dir;
 	env.instance = instance;
-	gcp.keep = o.keep;
-	gcp.max_age_ms = o.keep_age_s * 1000;
+	memset(&gcp, 0, sizeof gcp);
+	(void)gc_policy_set(&gcp, o.keep, o.keep_age_s * 1000);
 	gcp.artifacts = artifacts = xasprintf("%s/artifacts", o.state_dir);
 	env.gc = &gcp;
 	if (sched_start(&env, &ps, o.jobs, &sched, &cause) == -1)
@@ -564,7 +622,7 @@ main(int argc, char **argv)
 		if ((errno = sigwait(&set, &sig)) != 0)
 			fatal("sigwait");
 		if (sig == SIGHUP) {
-			reload_config(&o, store, sched);
+			reload_config(&o, sched, &gcp, &env);
 			continue;
 		}
 		break;

@@ -73,7 +73,7 @@ container:
 main_task:
   script: sleep 1
 EOT
-printf 'keep: 1\nprojects:\n  web: {jobs: 1}\n  lib: {jobs: 2}\n' >"$CONF"
+printf 'keep: 2\nprojects:\n  web: {jobs: 1}\n  lib: {jobs: 2}\n' >"$CONF"
 JOBS=4 start_daemon --config "$CONF"; ok "start with projects and keep in the file"
 plim() { st --json projects | jq -r ".projects[] | select(.name == \"$1\") | .max_running"; }
 [ "$(plim web)" = 1 ] && [ "$(plim lib)" = 2 ]
@@ -94,10 +94,13 @@ done
 [ "$left" -eq 0 ] && [ "$maxweb" -eq 1 ]
 ok "the scheduler keeps web to 1 running of 3 with 4 slots (saw $maxweb)"
 n=$(st --json ls --project web | jq '.jobs | length')
-[ "$n" -eq 1 ]; ok "keep: 1 from the file is applied (web keeps $n job)"
-printf 'projects:\n  web: {jobs: 3}\n' >"$CONF"
+[ "$n" -eq 2 ]; ok "keep: 2 from the file is applied (web keeps $n jobs)"
+printf 'keep: 1\nprojects:\n  web: {jobs: 3}\n' >"$CONF"
 kill -HUP "$DPID"
 check "SIGHUP reloads the projects" -- await_log "SIGHUP: reloaded $CONF"
+check "SIGHUP says keep changed" -- await_log "SIGHUP: keep 2 -> 1"
+n=$(st --json ls --project web | jq '.jobs | length')
+[ "$n" -eq 1 ]; ok "a lower keep applies at once on SIGHUP (web keeps $n job)"
 [ "$(plim web)" = 3 ]; ok "SIGHUP applies a changed limit (web 3)"
 [ "$(plim lib)" = null ]; ok "a project no longer in the file goes back to no limit"
 check "stops cleanly" -- stop_daemon
