@@ -41,6 +41,40 @@ runner_condition(enum tf_when when)
 	}
 }
 
+/*
+ * A file step: the file at path (variables and a leading ~ expanded) gets
+ * from_contents (variables expanded) or the value of variable_name, which
+ * must be set, as in Cirrus.
+ */
+static void
+runner_file(struct buf *b, const struct tf_step *s)
+{
+	const char	*v = s->variable_name;
+	char		*p, *c;
+
+	if (s->file_path == NULL || (s->from_contents == NULL &&
+	    (v == NULL || !shell_is_name(v)))) {
+		buf_addstr(b, "echo 'stratus: a file step needs a path and "
+		    "variable_name or from_contents' >&2; __rc=1\n");
+		return;
+	}
+	p = shell_quote_vars(s->file_path, 1);
+	if (s->from_contents != NULL)
+		c = shell_quote_vars(s->from_contents, 0);
+	else {
+		buf_printf(b, "if [ -z \"${%s+x}\" ]; then echo 'stratus: "
+		    "environment variable %s is not set' >&2; __rc=1; else\n",
+		    v, v);
+		c = xasprintf("\"$%s\"", v);
+	}
+	buf_printf(b, "__f=%s; mkdir -p \"$(dirname \"$__f\")\" && "
+	    "printf '%%s' %s > \"$__f\"; __rc=$?\n", p, c);
+	if (s->from_contents == NULL)
+		buf_addstr(b, "fi\n");
+	free(p);
+	free(c);
+}
+
 /* Append the shell code of one step to b. */
 static void
 runner_step(struct buf *b, const struct tf_step *s, int idx)
@@ -61,14 +95,7 @@ runner_step(struct buf *b, const struct tf_step *s, int idx)
 		    "__rc=0\n", q);
 		break;
 	case STEP_FILE:
-		if (s->file_path == NULL || s->variable_name == NULL) {
-			buf_addstr(b, "__rc=0\n");
-			break;
-		}
-		p = shell_quote(s->file_path);
-		buf_printf(b, "mkdir -p \"$(dirname %s)\" && "
-		    "eval \"printf '%%s' \\\"\\${%s}\\\"\" > %s; __rc=$?\n",
-		    p, s->variable_name, p);
+		runner_file(b, s);
 		break;
 	case STEP_CACHE:
 		/* No cache store yet: a cache step only populates. */

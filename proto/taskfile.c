@@ -314,6 +314,14 @@ parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
 			if (yamltree_want_scalar(&tp->yt, v, key,
 			    &s->variable_name) == -1)
 				return (-1);
+			if (!shell_is_name(s->variable_name))
+				return (tp_error(tp, v, "variable_name '%s' is "
+				    "not a variable name", s->variable_name));
+		} else if (s->kind == STEP_FILE &&
+		    strcmp(key, "from_contents") == 0) {
+			if (yamltree_want_scalar(&tp->yt, v, key,
+			    &s->from_contents) == -1)
+				return (-1);
 		} else
 			tp_warn(tp, k, "unknown key '%s' ignored", key);
 	}
@@ -322,6 +330,10 @@ parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
 		    s->kind == STEP_CACHE ? "folder" : "path"));
 	if (s->kind == STEP_FILE && s->file_path == NULL)
 		return (tp_error(tp, n, "file '%s' has no path", s->name));
+	if (s->kind == STEP_FILE &&
+	    (s->variable_name == NULL) == (s->from_contents == NULL))
+		return (tp_error(tp, n, "file '%s' needs one of variable_name "
+		    "and from_contents", s->name));
 	return (0);
 }
 

@@ -51,7 +51,8 @@ struct tf_step {
 	char		*populate_script;	/* cache */
 	int		 reupload_on_changes;	/* cache */
 	char		*file_path;		/* file */
-	char		*variable_name;		/* file */
+	char		*variable_name;		/* file: its contents, or */
+	char		*from_contents;		/* file: this, $VARs expanded */
 	char		*artifact_type;		/* artifacts */
 	char		*artifact_format;	/* artifacts */
 	int		 line, column;

@@ -119,6 +119,7 @@ tfjson_task(const struct tf_task *t)
 		    s->reupload_on_changes);
 		add_str(so, "file_path", s->file_path);
 		add_str(so, "variable_name", s->variable_name);
+		add_str(so, "from_contents", s->from_contents);
 		add_str(so, "artifact_type", s->artifact_type);
 		add_str(so, "artifact_format", s->artifact_format);
 		cJSON_AddNumberToObject(so, "line", s->line);
@@ -276,6 +277,7 @@ get_step(const cJSON *so, struct tf_step *s, char **cause)
 	    cause) == -1 ||
 	    get_str(so, "file_path", 0, &s->file_path, cause) == -1 ||
 	    get_str(so, "variable_name", 0, &s->variable_name, cause) == -1 ||
+	    get_str(so, "from_contents", 0, &s->from_contents, cause) == -1 ||
 	    get_str(so, "artifact_type", 0, &s->artifact_type, cause) == -1 ||
 	    get_str(so, "artifact_format", 0, &s->artifact_format,
 	    cause) == -1)

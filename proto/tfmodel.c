@@ -177,6 +177,7 @@ tf_step_free(struct tf_step *s)
 	free(s->populate_script);
 	free(s->file_path);
 	free(s->variable_name);
+	free(s->from_contents);
 	free(s->artifact_type);
 	free(s->artifact_format);
 }
@@ -240,6 +241,7 @@ tf_task_copy(struct tf_task *dst, const struct tf_task *src)
 		d->populate_script = str_copy(s->populate_script);
 		d->file_path = str_copy(s->file_path);
 		d->variable_name = str_copy(s->variable_name);
+		d->from_contents = str_copy(s->from_contents);
 		d->artifact_type = str_copy(s->artifact_type);
 		d->artifact_format = str_copy(s->artifact_format);
 	}

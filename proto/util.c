@@ -4,6 +4,7 @@
 #endif
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <fcntl.h>
@@ -362,6 +363,57 @@ shell_quote(const char *s)
 			buf_add(&b, s, 1);
 	}
 	buf_addstr(&b, "'");
+	return (buf_steal(&b, NULL));
+}
+
+/* Length of the variable name at s, 0 when none starts there. */
+static size_t
+shell_name_len(const char *s)
+{
+	size_t	 n = 0;
+
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+		return (0);
+	while (isalnum((unsigned char)s[n]) || s[n] == '_')
+		n++;
+	return (n);
+}
+
+int
+shell_is_name(const char *s)
+{
+	size_t	 n = shell_name_len(s);
+
+	return (n > 0 && s[n] == '\0');
+}
+
+char *
+shell_quote_vars(const char *s, int tilde)
+{
+	struct buf	 b;
+	size_t		 n;
+
+	buf_init(&b, 0);
+	if (tilde && s[0] == '~' && (s[1] == '/' || s[1] == '\0')) {
+		buf_addstr(&b, "\"$HOME\"");
+		s++;
+	}
+	buf_addstr(&b, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '$' && (n = shell_name_len(s + 1)) > 0) {
+			buf_add(&b, s, n + 1);
+			s += n;
+		} else if (*s == '$' && s[1] == '{' &&
+		    (n = shell_name_len(s + 2)) > 0 && s[n + 2] == '}') {
+			buf_add(&b, s, n + 3);
+			s += n + 2;
+		} else {
+			if (strchr("$`\"\\", *s) != NULL)
+				buf_addstr(&b, "\\");
+			buf_add(&b, s, 1);
+		}
+	}
+	buf_addstr(&b, "\"");
 	return (buf_steal(&b, NULL));
 }
 

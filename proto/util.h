@@ -62,5 +62,13 @@ char	*read_file(const char *, size_t cap, size_t *);
 int	 write_all(int, const void *, size_t);
 /* Single-quote a string for /bin/sh; caller frees. */
 char	*shell_quote(const char *);
+/*
+ * Double-quote a string for /bin/sh so that only $NAME and ${NAME} expand
+ * (no commands, no other parameter forms); with tilde, a leading "~/" or a
+ * lone "~" becomes $HOME.  Caller frees.
+ */
+char	*shell_quote_vars(const char *, int tilde);
+/* 1 when s is a shell variable name: [A-Za-z_][A-Za-z0-9_]*. */
+int	 shell_is_name(const char *s);
 
 #endif

@@ -177,7 +177,14 @@ env:
   OVERRIDDEN: by-file
 vars_task:
   set_script: echo "LATER=from-cirrus-env" >> "\$CIRRUS_ENV"
+  cfg_file:
+    path: \$CIRRUS_WORKING_DIR/out/cfg.txt
+    from_contents: "from=\$FROM_FILE \$(echo no)"
+  var_file:
+    path: ~/var.txt
+    variable_name: OVERRIDDEN
   show_script:
+    - echo "cfg=\$(cat out/cfg.txt) var=\$(cat ~/var.txt)"
     - echo "later=\$LATER"
     - echo "ci=\$CI cirrus_ci=\$CIRRUS_CI os=\$CIRRUS_OS"
     - echo "task=\$CIRRUS_TASK_NAME id=\$CIRRUS_TASK_ID build=\$CIRRUS_BUILD_ID"
@@ -205,6 +212,8 @@ job=$(last_job)
 [ $rc -eq 0 ]; ok "the git project runs (rc $rc)"
 grep -q '^vars | later=from-cirrus-env$' "$T/out"
 ok "a line appended to CIRRUS_ENV is in the environment of later steps"
+grep -q '^vars | cfg=from=file $(echo no) var=by-user$' "$T/out"
+ok "file steps: from_contents with variables expanded (only), variable_name"
 grep -q '^vars | ci=true cirrus_ci=true os=linux$' "$T/out"
 ok "CI, CIRRUS_CI and CIRRUS_OS are set"
 grep -Eq '^vars \| task=vars id=[0-9]+ build='"$job"'$' "$T/out"

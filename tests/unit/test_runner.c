@@ -269,3 +269,55 @@ Test(runner, background_script_runs_beside_later_steps)
 	rmdir(dir);
 	buf_free(&sn.out);
 }
+
+Test(runner, file_steps_write_contents_and_variables)
+{
+	struct tf_step	 steps[3] = {
+		{ .name = "c", .kind = STEP_FILE, .file_path = "$SUB/c.txt",
+		  .from_contents = "v=$STRATUS_T_V ${STRATUS_T_V} $(echo no) `x`" },
+		{ .name = "v", .kind = STEP_FILE, .file_path = "~/v.txt",
+		  .variable_name = "STRATUS_T_V" },
+		{ .name = "u", .kind = STEP_FILE, .file_path = "u.txt",
+		  .variable_name = "STRATUS_T_UNSET" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 3 };
+	struct seen	 sn;
+	char		 dir[] = "/tmp/test_runner.XXXXXX", path[256];
+	char		*text, *home = NULL;
+	size_t		 len;
+
+	cr_assert(mkdtemp(dir) != NULL);
+	if (getenv("HOME") != NULL)
+		home = xstrdup(getenv("HOME"));
+	cr_assert(setenv("HOME", dir, 1) == 0);
+	cr_assert(setenv("SUB", dir, 1) == 0);
+	snprintf(path, sizeof path, "%s/sub dir", dir);
+	cr_assert(setenv("SUB", path, 1) == 0);
+	cr_assert(setenv("STRATUS_T_V", "it's \"x\"\n", 1) == 0);
+	cr_assert(unsetenv("STRATUS_T_UNSET") == 0);
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 1);
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:0 b2:0 e2:1 ");
+	cr_assert_str_eq(sn.out.data,
+	    "stratus: environment variable STRATUS_T_UNSET is not set\n");
+	snprintf(path, sizeof path, "%s/sub dir/c.txt", dir);
+	text = read_file(path, 4096, &len);
+	cr_assert_not_null(text);
+	cr_assert_str_eq(text, "v=it's \"x\"\n it's \"x\"\n $(echo no) `x`");
+	unlink(path);
+	free(text);
+	snprintf(path, sizeof path, "%s/v.txt", dir);
+	text = read_file(path, 4096, &len);
+	cr_assert_not_null(text);
+	cr_assert_str_eq(text, "it's \"x\"\n");
+	unlink(path);
+	free(text);
+	snprintf(path, sizeof path, "%s/sub dir", dir);
+	rmdir(path);
+	rmdir(dir);
+	if (home != NULL)
+		cr_assert(setenv("HOME", home, 1) == 0);
+	free(home);
+	buf_free(&sn.out);
+}

@@ -1182,3 +1182,34 @@ Test(json, task_parse_rejects_bad_input)
 	free(cause);
 	cJSON_Delete(j);
 }
+
+Test(steps, file_from_contents)
+{
+	struct taskfile	*tf = ok("a_task:\n  container: {image: x}\n"
+	    "  cfg_file:\n    path: ~/.cfg\n"
+	    "    from_contents: \"user=$USER\"\n");
+	struct tf_step	*s = task(tf, "a")->steps;
+
+	cr_assert_eq(s[0].kind, STEP_FILE);
+	cr_assert_str_eq(s[0].file_path, "~/.cfg");
+	cr_assert_str_eq(s[0].from_contents, "user=$USER");
+	cr_assert_null(s[0].variable_name);
+	cr_assert_eq(tf->nwarnings, 0);
+	taskfile_free(tf);
+}
+
+Test(steps, file_needs_one_source)
+{
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  cfg_file:\n    path: p\n",
+	    "t.yml:4:5: file 'cfg' needs one of variable_name and "
+	    "from_contents");
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  cfg_file:\n    path: p\n    variable_name: V\n"
+	    "    from_contents: x\n",
+	    "t.yml:4:5: file 'cfg' needs one of variable_name and "
+	    "from_contents");
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  cfg_file:\n    path: p\n    variable_name: $(reboot)\n",
+	    "t.yml:5:20: variable_name '$(reboot)' is not a variable name");
+}

@@ -123,3 +123,23 @@ Test(util, mkdir_p_and_read_file)
 	free(path);
 	rmdir(dir);
 }
+
+Test(util, shell_quote_vars_expands_only_variables)
+{
+	char	*q;
+
+	q = shell_quote_vars("a=$A ${B} $(x) `y` \"q\" \\ $ ${C:-d} $1 $", 0);
+	cr_assert_str_eq(q, "\"a=$A ${B} \\$(x) \\`y\\` \\\"q\\\" \\\\ \\$ "
+	    "\\${C:-d} \\$1 \\$\"");
+	free(q);
+	q = shell_quote_vars("~/x", 1);
+	cr_assert_str_eq(q, "\"$HOME\"\"/x\"");
+	free(q);
+	q = shell_quote_vars("~x", 1);
+	cr_assert_str_eq(q, "\"~x\"");
+	free(q);
+	cr_assert(shell_is_name("_A1"));
+	cr_assert(!shell_is_name("1A"));
+	cr_assert(!shell_is_name("A-B"));
+	cr_assert(!shell_is_name(""));
+}
