@@ -730,7 +730,7 @@ taskfile_parse(const char *name, const char *text, size_t len,
     struct tf_error *err)
 {
 	struct tp	 tp;
-	struct node	*root = NULL;
+	struct node	*root = NULL, at;
 	struct taskfile	*tf;
 	size_t		 i, n;
 	int		 rc = -1;
@@ -751,6 +751,13 @@ taskfile_parse(const char *name, const char *text, size_t len,
 	}
 	if (yamltree_load(&tp.yt, text != NULL ? text : "", len, &root) == -1)
 		goto out;
+	if (tp.yt.more_line > 0) {
+		memset(&at, 0, sizeof at);
+		at.line = tp.yt.more_line;
+		at.column = tp.yt.more_column;
+		tp_warn(&tp, &at, "only the first YAML document is read; "
+		    "the rest is ignored");
+	}
 	if (build(&tp, root) == -1)
 		goto out;
 	for (i = 0, n = 0; i < tp.npt; i++)

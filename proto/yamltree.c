@@ -296,6 +296,30 @@ out:
 	return (rc);
 }
 
+/*
+ * After the first document: note where a second one with content starts
+ * (or where text that is not one begins), since it is ignored.
+ */
+static void
+yamltree_more(struct yamltree_ctx *yt, yaml_parser_t *parser)
+{
+	yaml_document_t	 doc;
+	yaml_node_t	*y;
+
+	if (!yaml_parser_load(parser, &doc)) {
+		yt->more_line = (int)parser->problem_mark.line + 1;
+		yt->more_column = (int)parser->problem_mark.column + 1;
+		return;
+	}
+	/* A lone "---" is a document holding an empty scalar. */
+	if ((y = yaml_document_get_root_node(&doc)) != NULL &&
+	    (y->type != YAML_SCALAR_NODE || y->data.scalar.length > 0)) {
+		yt->more_line = (int)doc.start_mark.line + 1;
+		yt->more_column = (int)doc.start_mark.column + 1;
+	}
+	yaml_document_delete(&doc);
+}
+
 /* Load text into our tree; NULL root for an empty document. */
 int
 yamltree_load(struct yamltree_ctx *yt, const char *text, size_t len,
@@ -328,6 +352,8 @@ yamltree_load(struct yamltree_ctx *yt, const char *text, size_t len,
 	else if ((*root = conv(yt, &doc, y, 0)) != NULL)
 		rc = 0;
 	yaml_document_delete(&doc);
+	if (rc == 0)
+		yamltree_more(yt, &parser);
 	yaml_parser_delete(&parser);
 	return (rc);
 }

@@ -45,6 +45,8 @@ struct yamltree_ctx {
 	int		 failed;	/* err holds an error */
 	size_t		 nodes;
 	size_t		 bytes;
+	/* Where a second document starts (0: none); only the first is read. */
+	int		 more_line, more_column;
 };
 
 /* Record the first error at n's position (or 0:0 when n is NULL); -1. */

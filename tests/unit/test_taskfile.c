@@ -1213,3 +1213,25 @@ Test(steps, file_needs_one_source)
 	    "  cfg_file:\n    path: p\n    variable_name: $(reboot)\n",
 	    "t.yml:5:20: variable_name '$(reboot)' is not a variable name");
 }
+
+Test(minimum, second_document_ignored_with_a_warning)
+{
+	struct taskfile	*tf = ok("a_task:\n  container: {image: x}\n"
+	    "  s_script: one\n---\nb_task:\n  s_script: two\n");
+
+	cr_assert_eq(tf->ntasks, 1);
+	cr_assert_str_eq(tf->tasks[0].name, "a");
+	cr_assert_eq(tf->nwarnings, 1);
+	cr_assert_str_eq(tf->warnings[0], "t.yml:4:1: only the first YAML "
+	    "document is read; the rest is ignored");
+	taskfile_free(tf);
+	tf = ok("a_task:\n  container: {image: x}\n  s_script: one\n---\n");
+	cr_assert_eq(tf->nwarnings, 0);
+	taskfile_free(tf);
+	tf = ok("a_task:\n  container: {image: x}\n  s_script: one\n"
+	    "---\n[unclosed\n");
+	cr_assert_eq(tf->nwarnings, 1);
+	cr_assert(strstr(tf->warnings[0], "only the first YAML document") !=
+	    NULL);
+	taskfile_free(tf);
+}
