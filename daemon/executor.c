@@ -623,6 +623,7 @@ done:
 		log_warnx("task %" PRId64 ": %s", e.task->id, cause);
 		free(cause);
 		cause = NULL;
+		atomic_store(&ctl->orphaned, 1);
 	}
 out:
 	free(e.container);

@@ -31,6 +31,8 @@ struct exec_env {
 struct exec_control {
 	atomic_int	 cancel;	/* 1: cancel requested */
 	atomic_int	 shutdown;	/* 1: daemon stopping */
+	atomic_int	 orphaned;	/* set by the task: a container of its
+					 * could not be removed (Podman away) */
 };
 
 /*

@@ -36,6 +36,7 @@ struct adopt {
 	int			 cur_step;
 	int			 log_failed;
 	struct secrets_mask	*mask;		/* the executor's masking */
+	struct exec_control	*ctl;
 };
 
 void
@@ -215,6 +216,7 @@ adopt_requeue(struct adopt *a, struct podman *pm, const char *id)
 	if (id != NULL && podman_container_remove(pm, id, &cause) == -1) {
 		log_warnx("task %" PRId64 ": %s", a->task->id, cause);
 		free(cause);
+		atomic_store(&a->ctl->orphaned, 1);
 	}
 	log_info("task %" PRId64 ": its container never started; requeued",
 	    a->task->id);
@@ -243,6 +245,7 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 	memset(&a, 0, sizeof a);
 	memset(&c, 0, sizeof c);
 	a.env = env;
+	a.ctl = ctl;
 	a.cur_step = -1;
 	if (store_task_get(env->store, task_id, &a.task, &cause) != 0) {
 		log_warnx("task %" PRId64 ": cannot load: %s", task_id,
@@ -283,10 +286,11 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 	log_info("task %" PRId64 ": re-adopting container %.12s (%s)",
 	    a.task->id, id, c.state);
 
-	/* Drop what was logged after the last checkpoint: it is replayed. */
+	/* Drop what was logged after the last checkpoint: it is replayed
+	 * (with the times it first arrived at, logstore_rewind). */
 	cur = logstore_length(env->logs, a.task->job_id, a.task->id,
 	    a.task->attempt);
-	if (cur > a.task->log_len && logstore_truncate(env->logs,
+	if (cur > a.task->log_len && logstore_rewind(env->logs,
 	    a.task->job_id, a.task->id, a.task->attempt, a.task->log_len,
 	    &cause) == -1) {
 		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
@@ -349,6 +353,7 @@ done:
 		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
 		free(cause);
 		cause = NULL;
+		atomic_store(&ctl->orphaned, 1);
 	}
 out:
 	secrets_mask_free(a.mask);

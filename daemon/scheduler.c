@@ -11,6 +11,7 @@
 #include "daemon/podsvc.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
+#include "daemon/sweep.h"
 #include "proto/log.h"
 #include "proto/util.h"
 
@@ -37,6 +38,7 @@ struct sched {
 	int			 woken;
 	int			 nrunning;
 	struct slot		*slots;
+	int			 sweep;		/* a task left a container */
 };
 
 /* A task ended: apply retention, which is cheap when nothing expired. */
@@ -62,6 +64,8 @@ sched_slot_main(void *arg)
 	sl->run(s->env, sl->task_id, &sl->ctl);
 	sched_retain(s->env);
 	pthread_mutex_lock(&s->lock);
+	if (atomic_load(&sl->ctl.orphaned))
+		s->sweep = 1;
 	sl->done = 1;
 	s->nrunning--;
 	s->woken = 1;
@@ -103,6 +107,7 @@ sched_launch(struct sched *s, int64_t task_id,
 	sl->run = run;
 	atomic_init(&sl->ctl.cancel, 0);
 	atomic_init(&sl->ctl.shutdown, 0);
+	atomic_init(&sl->ctl.orphaned, 0);
 	if ((r = pthread_create(&sl->thread, NULL, sched_slot_main, sl)) != 0) {
 		log_warnx("task %" PRId64 ": cannot start thread: %s", task_id,
 		    strerror(r));
@@ -157,6 +162,28 @@ sched_fill(struct sched *s)
 	free(ids);
 }
 
+/*
+ * A task could not remove its container (Podman was away): once Podman
+ * answers again, remove what no running task owns, rather than leave it
+ * to the next start.  Called with the lock held; retried until it works.
+ */
+static void
+sched_sweep(struct sched *s)
+{
+	char	*cause = NULL;
+
+	if (!s->sweep || podsvc_ensure(s->podsvc, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	if (sweep_run(s->env, &cause) == -1) {
+		log_warnx("sweep: %s; trying again", cause);
+		free(cause);
+		return;
+	}
+	s->sweep = 0;
+}
+
 static void *
 sched_main(void *arg)
 {
@@ -166,6 +193,7 @@ sched_main(void *arg)
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		sched_reap(s);
+		sched_sweep(s);
 		sched_fill(s);
 		events_refresh(s->env->store);	/* cascades, skips */
 		if (s->woken) {

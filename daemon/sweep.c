@@ -1,4 +1,4 @@
-/* sweep.c -- at start-up, remove this instance's containers no running task owns. */
+/* sweep.c -- remove this instance's containers that no running task owns. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
-/* sweep.h -- at start-up, remove this instance's containers no running task
- * owns. */
+/* sweep.h -- remove this instance's containers no running task owns: at
+ * start-up, and once Podman answers again after a task could not remove
+ * its container. */
 #ifndef DAEMON_SWEEP_H
 #define DAEMON_SWEEP_H
 

@@ -68,6 +68,15 @@ q=$(submit "$T/quick")
 until_ok 30 is_state "$q" succeeded; ok "a new job runs once the service is back"
 grep -q "podman service gone; starting it again" "$T/daemon.log"
 ok "stratusd restarted the service it owns"
+# The errored task's container (conmon outlived the service) is removed
+# once the service is back, not at the next start.
+orphans() {
+	XDG_RUNTIME_DIR=$rt podman ps -aq --filter "label=stratus.job=$j" \
+	    --filter "label=stratus.instance=$(cat "$STATE/instance")" 2>/dev/null
+}
+until_ok 20 eval '[ -z "$(orphans)" ]'
+ok "the errored task's container is swept once Podman is back"
+grep -q "sweep: removed container" "$T/daemon.log"; ok "and the log says so"
 svc2=$(sed -n 's/.*started podman system service (pid \([0-9]*\)).*/\1/p' \
     "$T/daemon.log" | tail -1)
 stop_daemon; ok "stratusd stops"
