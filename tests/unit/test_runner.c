@@ -270,6 +270,20 @@ Test(runner, background_script_runs_beside_later_steps)
 	buf_free(&sn.out);
 }
 
+/* Check the file at path holds want, and remove it. */
+static void
+take_file(const char *path, const char *want)
+{
+	char	*text;
+	size_t	 len;
+
+	text = read_file(path, 4096, &len);
+	cr_assert_not_null(text, "%s", path);
+	cr_assert_str_eq(text, want);
+	unlink(path);
+	free(text);
+}
+
 Test(runner, file_steps_write_contents_and_variables)
 {
 	struct tf_step	 steps[3] = {
@@ -283,8 +297,7 @@ Test(runner, file_steps_write_contents_and_variables)
 	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 3 };
 	struct seen	 sn;
 	char		 dir[] = "/tmp/test_runner.XXXXXX", path[256];
-	char		*text, *home = NULL;
-	size_t		 len;
+	char		*home = NULL;
 
 	cr_assert(mkdtemp(dir) != NULL);
 	if (getenv("HOME") != NULL)
@@ -302,17 +315,9 @@ Test(runner, file_steps_write_contents_and_variables)
 	cr_assert_str_eq(sn.out.data,
 	    "stratus: environment variable STRATUS_T_UNSET is not set\n");
 	snprintf(path, sizeof path, "%s/sub dir/c.txt", dir);
-	text = read_file(path, 4096, &len);
-	cr_assert_not_null(text);
-	cr_assert_str_eq(text, "v=it's \"x\"\n it's \"x\"\n $(echo no) `x`");
-	unlink(path);
-	free(text);
+	take_file(path, "v=it's \"x\"\n it's \"x\"\n $(echo no) `x`");
 	snprintf(path, sizeof path, "%s/v.txt", dir);
-	text = read_file(path, 4096, &len);
-	cr_assert_not_null(text);
-	cr_assert_str_eq(text, "it's \"x\"\n");
-	unlink(path);
-	free(text);
+	take_file(path, "it's \"x\"\n");
 	snprintf(path, sizeof path, "%s/sub dir", dir);
 	rmdir(path);
 	rmdir(dir);
