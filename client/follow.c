@@ -25,6 +25,10 @@ struct follow_log {
 	char		*ref;		/* escaped for the URL */
 	uint64_t	 offset;	/* log bytes received so far */
 	struct buf	 line;		/* partial line */
+	/* FOLLOW_STAMPS: the daemon's stamp before each line (api.h). */
+	int		 bol;		/* a stamp comes next */
+	size_t		 stamplen;	/* of it received */
+	char		 stamp[API_STAMP_LEN + 2];	/* the line's */
 	int		 armed;		/* wants (another) stream */
 	int		 active;	/* a stream is open */
 	int		 failures;	/* drops in a row */
@@ -288,6 +292,7 @@ follow_task(struct follow *f, const char *name, const char *ref)
 	l->name = xstrdup(name);
 	l->ref = http_escape(ref);
 	buf_init(&l->line, FOLLOW_MAX_LINE);
+	l->bol = 1;
 	l->armed = 1;
 	f->logs = xreallocarray(f->logs, f->nlogs + 1, sizeof *f->logs);
 	f->logs[f->nlogs++] = l;
@@ -359,9 +364,11 @@ follow_print_json(struct follow *f, cJSON *o)
 	cJSON_Delete(o);
 }
 
-/* A step marker line: a header, a JSON event, or the sink's. */
+/* A step marker line: a header, a JSON event, or the sink's; stamp is
+ * the daemon's time of the line, or NULL. */
 static int
-follow_step(struct follow_log *l, const char *text, size_t len)
+follow_step(struct follow_log *l, const char *stamp, const char *text,
+    size_t len)
 {
 	struct follow	*f = l->f;
 	cJSON		*m, *ev, *it;
@@ -381,7 +388,9 @@ follow_step(struct follow_log *l, const char *text, size_t len)
 	} else if (f->flags & FOLLOW_JSON) {
 		if ((ev = cJSON_CreateObject()) == NULL ||
 		    cJSON_AddStringToObject(ev, "event", "step") == NULL ||
-		    cJSON_AddStringToObject(ev, "task", l->name) == NULL)
+		    cJSON_AddStringToObject(ev, "task", l->name) == NULL ||
+		    (stamp != NULL &&
+		    cJSON_AddStringToObject(ev, "time", stamp) == NULL))
 			f->werr = ENOMEM;
 		cJSON_ArrayForEach(it, m) {
 			if (ev == NULL)
@@ -393,6 +402,8 @@ follow_step(struct follow_log *l, const char *text, size_t len)
 		follow_print_json(f, ev);
 	} else {
 		render_step_header(m, hdr, sizeof hdr);
+		if (stamp != NULL && printf("%s ", stamp) < 0)
+			f->werr = errno;
 		if ((f->flags & FOLLOW_PREFIX) ?
 		    printf("%s | %s\n", l->name, hdr) < 0 :
 		    printf("%s\n", hdr) < 0)
@@ -402,17 +413,18 @@ follow_step(struct follow_log *l, const char *text, size_t len)
 	return (0);
 }
 
-/* Print one complete line of a log now. */
+/* Print one complete line of a log now; stamp as for follow_step. */
 static void
-follow_emit_now(struct follow_log *l, const char *text, size_t len)
+follow_emit_now(struct follow_log *l, const char *stamp, const char *text,
+    size_t len)
 {
 	struct follow	*f = l->f;
 	cJSON		*ev;
-	char		*clean, stamp[40];
+	char		*clean, got[40];
 	size_t		 plen = strlen(API_STEP_MARKER);
 
 	if (len >= plen && memcmp(text, API_STEP_MARKER, plen) == 0 &&
-	    follow_step(l, text, len) == 0)
+	    follow_step(l, stamp, text, len) == 0)
 		return;
 	if (len > 0 && text[len - 1] == '\r' &&
 	    (f->has_sink || (f->flags & (FOLLOW_PREFIX | FOLLOW_JSON))))
@@ -422,11 +434,9 @@ follow_emit_now(struct follow_log *l, const char *text, size_t len)
 			f->sink.line(l->name, text, len, f->sink.arg);
 		return;
 	}
-	if ((f->flags & FOLLOW_STAMPS) && !(f->flags & FOLLOW_JSON)) {
-		format_time(now_wall_ms(), stamp, sizeof stamp);
-		if (printf("%s ", stamp) < 0)
-			f->werr = errno;
-	}
+	if (stamp != NULL && !(f->flags & FOLLOW_JSON) &&
+	    printf("%s ", stamp) < 0)
+		f->werr = errno;
 	if (f->flags & FOLLOW_JSON) {
 		clean = follow_utf8(text, len);
 		ev = cJSON_CreateObject();
@@ -434,9 +444,10 @@ follow_emit_now(struct follow_log *l, const char *text, size_t len)
 		    cJSON_AddStringToObject(ev, "event", "log") == NULL ||
 		    cJSON_AddStringToObject(ev, "task", l->name) == NULL ||
 		    cJSON_AddStringToObject(ev, "line", clean) == NULL ||
-		    ((f->flags & FOLLOW_STAMPS) && (format_time(now_wall_ms(),
-		    stamp, sizeof stamp), cJSON_AddStringToObject(ev,
-		    "received_at", stamp) == NULL))) {
+		    (stamp != NULL && (cJSON_AddStringToObject(ev, "time",
+		    stamp) == NULL || (format_time(now_wall_ms(), got,
+		    sizeof got), cJSON_AddStringToObject(ev, "received_at",
+		    got) == NULL)))) {
 			cJSON_Delete(ev);
 			ev = NULL;
 		}
@@ -476,32 +487,36 @@ follow_plain_run(struct follow_log *l, const char *data, size_t len)
 	return (n);
 }
 
-/* A complete line: held back for --tail, or printed. */
+/* A complete line: held back for --tail (after its stamp), or printed. */
 static void
 follow_emit(struct follow_log *l, const char *text, size_t len)
 {
 	struct follow	*f = l->f;
+	const char	*stamp = NULL;
+	char		*held;
 
+	if (f->flags & FOLLOW_STAMPS)
+		stamp = l->stamp;
 	if (f->tail == 0) {
-		follow_emit_now(l, text, len);
+		follow_emit_now(l, stamp, text, len);
 		return;
 	}
 	if (l->tail == NULL)
 		l->tail = xcalloc(f->tail, sizeof *l->tail);
+	held = xasprintf("%s%.*s", stamp != NULL ? stamp : "", (int)len, text);
 	if (l->ntail < f->tail)
-		l->tail[l->ntail++] = xstrndup(text, len);
+		l->tail[l->ntail++] = held;
 	else {
 		free(l->tail[l->tailpos]);
-		l->tail[l->tailpos] = xstrndup(text, len);
+		l->tail[l->tailpos] = held;
 		l->tailpos = (l->tailpos + 1) % l->ntail;
 	}
 }
 
 /* Log bytes arrived: count them, then print whole lines. */
 static int
-follow_data(const char *data, size_t len, void *arg)
+follow_raw(struct follow_log *l, const char *data, size_t len)
 {
-	struct follow_log	*l = arg;
 	struct follow		*f = l->f;
 	const char		*nl;
 	size_t			 seg, take;
@@ -541,6 +556,65 @@ follow_data(const char *data, size_t len, void *arg)
 	return (f->werr != 0);
 }
 
+/*
+ * Bytes of a log stream: with FOLLOW_STAMPS the daemon puts a stamp and a
+ * space before every line, which are kept aside for the line and not
+ * counted in its offset; the rest is the log.
+ */
+static int
+follow_data(const char *data, size_t len, void *arg)
+{
+	struct follow_log	*l = arg;
+	const char		*nl;
+	size_t			 take;
+
+	if (!(l->f->flags & FOLLOW_STAMPS))
+		return (follow_raw(l, data, len));
+	while (len > 0) {
+		if (l->bol) {
+			take = API_STAMP_LEN + 1 - l->stamplen;
+			if (take > len)
+				take = len;
+			memcpy(l->stamp + l->stamplen, data, take);
+			l->stamplen += take;
+			data += take;
+			len -= take;
+			if (l->stamplen == API_STAMP_LEN + 1) {
+				l->stamp[API_STAMP_LEN] = '\0';
+				l->bol = 0;
+			}
+			continue;
+		}
+		nl = memchr(data, '\n', len);
+		take = nl != NULL ? (size_t)(nl - data) + 1 : len;
+		if (follow_raw(l, data, take) != 0)
+			return (1);
+		data += take;
+		len -= take;
+		if (nl != NULL) {
+			l->bol = 1;
+			l->stamplen = 0;
+		}
+	}
+	return (0);
+}
+
+/* Print a line held back by follow_emit. */
+static void
+follow_emit_held(struct follow_log *l, const char *held)
+{
+	char	stamp[API_STAMP_LEN + 1];
+	size_t	len = strlen(held);
+
+	if (!(l->f->flags & FOLLOW_STAMPS) || len < API_STAMP_LEN) {
+		follow_emit_now(l, NULL, held, len);
+		return;
+	}
+	memcpy(stamp, held, API_STAMP_LEN);
+	stamp[API_STAMP_LEN] = '\0';
+	follow_emit_now(l, stamp, held + API_STAMP_LEN, len - API_STAMP_LEN);
+}
+
 /* A log ended: print what is left of its last line and what was held. */
 static void
 follow_flush(struct follow_log *l)
@@ -552,8 +626,7 @@ follow_flush(struct follow_log *l)
 		buf_reset(&l->line);
 	}
 	for (i = 0; i < l->ntail; i++)
-		follow_emit_now(l, l->tail[(l->tailpos + i) % l->ntail],
-		    strlen(l->tail[(l->tailpos + i) % l->ntail]));
+		follow_emit_held(l, l->tail[(l->tailpos + i) % l->ntail]);
 	follow_tail_clear(l);
 }
 
@@ -565,9 +638,11 @@ follow_start(struct follow *f, struct http_multi *hm, struct follow_log *l,
 	char	*path;
 	int	 rv;
 
-	path = xasprintf("%s/jobs/%s/tasks/%s/log?offset=%" PRIu64 "%s",
+	l->stamplen = 0;	/* a stamp cut short is sent again */
+	path = xasprintf("%s/jobs/%s/tasks/%s/log?offset=%" PRIu64 "%s%s",
 	    API_PREFIX, f->job, l->ref, l->offset,
-	    (f->flags & FOLLOW_LIVE) ? "&follow=1" : "");
+	    (f->flags & FOLLOW_LIVE) ? "&follow=1" : "",
+	    (f->flags & FOLLOW_STAMPS) ? "&timestamps=1" : "");
 	rv = http_multi_add(hm, path, follow_data, l, cause);
 	free(path);
 	if (rv == 0)

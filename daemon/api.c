@@ -20,6 +20,7 @@
 #include "daemon/events.h"
 #include "daemon/jobapi.h"
 #include "daemon/jobjson.h"
+#include "daemon/logstamp.h"
 #include "daemon/logstore.h"
 #include "daemon/queueapi.h"
 #include "daemon/remote.h"
@@ -60,6 +61,7 @@ struct logstream {
 	int		 attempt;
 	int64_t		 offset;
 	int		 follow;
+	struct logstamp	*stamp;		/* ?timestamps=1, else NULL */
 };
 
 /* Parse a positive decimal id from a path segment of length n. */
@@ -170,6 +172,31 @@ api_job_retry(struct api *a, struct MHD_Connection *c, int64_t id)
 	return (jobapi_show(&a->env, c, id, 200));
 }
 
+/* The next bytes of a log stream, raw or stamped (logstore_read). */
+static ssize_t
+api_log_chunk(struct logstream *ls, char *buf, size_t max, int wait_ms,
+    int *finished)
+{
+	ssize_t	n;
+
+	if (ls->stamp != NULL)
+		return (logstamp_read(ls->stamp, buf, max, wait_ms, finished));
+	n = logstore_read(ls->api->env.logs, ls->job, ls->task, ls->attempt,
+	    ls->offset, buf, max, wait_ms, finished);
+	if (n > 0)
+		ls->offset += n;
+	return (n);
+}
+
+static void
+api_log_free(void *arg)
+{
+	struct logstream	*ls = arg;
+
+	logstamp_free(ls->stamp);
+	free(ls);
+}
+
 /* MHD pulls the log through here; blocks while following a live task. */
 static ssize_t
 api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
@@ -184,15 +211,12 @@ api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
 	for (;;) {
 		if (atomic_load(&ls->api->stopping))
 			return (MHD_CONTENT_READER_END_OF_STREAM);
-		n = logstore_read(ls->api->env.logs, ls->job, ls->task,
-		    ls->attempt, ls->offset, buf, max,
-		    ls->follow ? 1000 : 0, &finished);
+		n = api_log_chunk(ls, buf, max, ls->follow ? 1000 : 0,
+		    &finished);
 		if (n == -1)
 			return (MHD_CONTENT_READER_END_WITH_ERROR);
-		if (n > 0) {
-			ls->offset += n;
+		if (n > 0)
 			return (n);
-		}
 		if (!ls->follow)
 			return (MHD_CONTENT_READER_END_OF_STREAM);
 		if (!finished)
@@ -208,13 +232,9 @@ api_log_read(void *arg, uint64_t pos, char *buf, size_t max)
 		store_task_free(t);
 		if (done) {
 			/* Bytes appended just before the end. */
-			n = logstore_read(ls->api->env.logs, ls->job,
-			    ls->task, ls->attempt, ls->offset, buf, max, 0,
-			    &finished);
-			if (n > 0) {
-				ls->offset += n;
+			if ((n = api_log_chunk(ls, buf, max, 0,
+			    &finished)) > 0)
 				return (n);
-			}
 			return (MHD_CONTENT_READER_END_OF_STREAM);
 		}
 		/* Queued: sleep until its log goes live (or a second passes,
@@ -271,10 +291,14 @@ api_task_log(struct api *a, struct MHD_Connection *c, int64_t job,
 	v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "follow");
 	ls->follow = v != NULL && (strcmp(v, "1") == 0 ||
 	    strcmp(v, "true") == 0);
+	v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "timestamps");
+	if (v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0))
+		ls->stamp = logstamp_new(a->env.logs, job, ls->task,
+		    ls->attempt, ls->offset);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
-	    api_log_read, ls, free);
+	    api_log_read, ls, api_log_free);
 	if (r == NULL) {
-		free(ls);
+		api_log_free(ls);
 		return (MHD_NO);
 	}
 	if (MHD_add_response_header(r, "Content-Type",

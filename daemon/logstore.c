@@ -18,6 +18,7 @@
 
 #include "daemon/logstore.h"
 #include "daemon/logstore_int.h"
+#include "daemon/logtimes.h"
 #include "proto/log.h"
 #include "proto/util.h"
 
@@ -28,6 +29,15 @@ char *
 logstore_path(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
 	return (xasprintf("%s/%" PRId64 "/%" PRId64 ".%d.log", ls->dir, job,
+	    task, attempt));
+}
+
+/* Return the path of a task attempt's time index; caller frees. */
+char *
+logstore_times_path(struct logstore *ls, int64_t job, int64_t task,
+    int attempt)
+{
+	return (xasprintf("%s/%" PRId64 "/%" PRId64 ".%d.times", ls->dir, job,
 	    task, attempt));
 }
 
@@ -88,6 +98,49 @@ logstore_find(struct logstore *ls, int64_t job, int64_t task, int attempt)
 }
 
 /*
+ * Open an entry's time index beside its open log, cutting what a crash
+ * left past the log's end; called with e->mtx held.  An index that cannot
+ * be opened costs the log its times, not its output.
+ */
+static void
+logstore_times_open(struct logstore *ls, struct logent *e)
+{
+	char	*path, *cause = NULL;
+
+	path = logstore_times_path(ls, e->job, e->task, e->attempt);
+	if (logtimes_open(path, e->len, &e->tfd, &e->tms, &cause) != 0) {
+		log_warnx("log times: %s", cause);
+		free(cause);
+		e->tfailed = 1;
+	}
+	free(path);
+}
+
+/*
+ * Note in the time index that the bytes from off on arrive now, unless
+ * the last record says the same or they are being replayed (rewind).
+ * Called with e->mtx held and before e->len covers them for readers, so
+ * that a reader never sees a byte whose record is still to come.
+ */
+static void
+logstore_times_note(struct logent *e, int64_t off)
+{
+	int64_t	now;
+
+	if (e->tfd == -1 || e->tfailed || off < e->treplay)
+		return;
+	if ((now = now_wall_ms()) == e->tms)
+		return;
+	if (logtimes_append(e->tfd, off, now) != 0) {
+		/* A torn record is cut when the index is next opened. */
+		log_warn("log times of %s", e->path);
+		e->tfailed = 1;
+		return;
+	}
+	e->tms = now;
+}
+
+/*
  * Open an entry's file for appending, creating the job directory; called
  * with e->mtx held.  0, or -1 with cause.
  */
@@ -125,6 +178,7 @@ logstore_open_fd(struct logstore *ls, struct logent *e, char **cause)
 	e->fd = fd;
 	e->len = st.st_size;
 	e->truncated = (e->len >= ls->cap);
+	logstore_times_open(ls, e);
 	return (0);
 }
 
@@ -157,6 +211,8 @@ logstore_get(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	e->path = logstore_path(ls, job, task, attempt);
 	e->fd = -1;
 	e->synced = -1;
+	e->tfd = -1;
+	e->tms = INT64_MIN;
 	if ((error = pthread_mutex_init(&e->mtx, NULL)) != 0)
 		goto fail;
 	if ((error = pthread_condattr_init(&ca)) != 0)
@@ -195,6 +251,8 @@ logstore_free(struct logent *e)
 {
 	if (e->fd != -1 && close(e->fd) != 0)
 		log_warn("close %s", e->path);
+	if (e->tfd != -1 && close(e->tfd) != 0)
+		log_warn("close the time index of %s", e->path);
 	pthread_cond_destroy(&e->cond);
 	pthread_mutex_destroy(&e->mtx);
 	free(e->path);
@@ -320,7 +378,7 @@ logstore_append(struct logstore *ls, int64_t job, int64_t task, int attempt,
 	struct stat	 st;
 	char		*notice = NULL;
 	size_t		 n;
-	int64_t		 room;
+	int64_t		 room, start = INT64_MAX;
 	int		 rv = -1, saved_errno = 0;
 
 	e = logstore_get(ls, job, task, attempt);
@@ -334,6 +392,7 @@ logstore_append(struct logstore *ls, int64_t job, int64_t task, int attempt,
 		goto out;
 	}
 
+	start = e->len;
 	room = ls->cap - e->len;
 	n = size;
 	if (room < 0)
@@ -362,6 +421,8 @@ fail:
 	else
 		log_warn("fstat %s", e->path);
 out:
+	if (e->len > start)
+		logstore_times_note(e, start);
 	if (lenp != NULL)
 		*lenp = e->len;
 	logstore_wake(e);
@@ -390,6 +451,26 @@ logstore_sync_dir(const char *dir)
 }
 
 /*
+ * fsync an entry's log, its time index (tfd, unless -1) and their
+ * directory.  Called unlocked: the descriptors do not change once set and
+ * the caller's reference keeps them open.
+ */
+static void
+logstore_fsync(struct logstore *ls, struct logent *e, int fd, int tfd)
+{
+	char	*dir;
+
+	if (fsync(fd) != 0)
+		log_warn("fsync %s", e->path);
+	if (tfd != -1 && fsync(tfd) != 0)
+		log_warn("fsync the time index of %s", e->path);
+	dir = logstore_job_dir(ls, e->job);
+	if (logstore_sync_dir(dir) != 0)
+		log_warn("fsync %s", dir);
+	free(dir);
+}
+
+/*
  * Mark a task attempt's log finished.  The file is fsynced here, once, and
  * not on append: the executor records the task as ended (and the log's
  * length as committed) right after this, and a finished log is never
@@ -399,8 +480,7 @@ void
 logstore_finish(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
 	struct logent	*e;
-	char		*dir;
-	int		 fd;
+	int		 fd, tfd;
 
 	logstore_lock(&ls->mtx);
 	if ((e = logstore_find(ls, job, task, attempt)) == NULL) {
@@ -419,15 +499,10 @@ logstore_finish(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	 */
 	logstore_lock(&e->mtx);
 	fd = e->synced == e->len ? -1 : e->fd;	/* logstore_sync did it */
+	tfd = e->tfd;
 	logstore_unlock(&e->mtx);
-	if (fd != -1) {
-		if (fsync(fd) != 0)
-			log_warn("fsync %s", e->path);
-		dir = logstore_job_dir(ls, job);
-		if (logstore_sync_dir(dir) != 0)
-			log_warn("fsync %s", dir);
-		free(dir);
-	}
+	if (fd != -1)
+		logstore_fsync(ls, e, fd, tfd);
 
 	logstore_lock(&e->mtx);
 	e->finished = 1;
@@ -492,15 +567,17 @@ logstore_mark(struct logstore *ls, int64_t job, int64_t task, int attempt,
 /*
  * Truncate a log back to len bytes.  A log already shorter is left alone
  * (never extended with zeros): after a crash the file may hold less than
- * was committed, and padding would invent output.
+ * was committed, and padding would invent output.  The time index loses
+ * its records past len too, unless replay says that the same bytes are
+ * about to be appended again and a live log keeps their times for them.
  */
-int
-logstore_truncate(struct logstore *ls, int64_t job, int64_t task,
-    int attempt, int64_t len, char **cause)
+static int
+logstore_cut(struct logstore *ls, int64_t job, int64_t task, int attempt,
+    int64_t len, int replay, char **cause)
 {
 	struct logent	*e;
 	struct stat	 st;
-	char		*path;
+	char		*path, *tpath = NULL;
 	int		 rv = -1, saved_errno = 0;
 
 	if (len < 0) {
@@ -513,15 +590,14 @@ logstore_truncate(struct logstore *ls, int64_t job, int64_t task,
 		logstore_lock(&e->mtx);
 
 	if (stat(path, &st) != 0) {
-		if (errno == ENOENT) {
-			rv = 0;
+		if (errno != ENOENT) {
+			saved_errno = errno;
+			*cause = xasprintf("stat %s: %s", path,
+			    strerror(errno));
 			goto out;
 		}
-		saved_errno = errno;
-		*cause = xasprintf("stat %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (st.st_size > len && truncate(path, len) != 0) {
+		st.st_size = 0;
+	} else if (st.st_size > len && truncate(path, len) != 0) {
 		saved_errno = errno;
 		*cause = xasprintf("truncate %s: %s", path, strerror(errno));
 		goto out;
@@ -531,6 +607,20 @@ logstore_truncate(struct logstore *ls, int64_t job, int64_t task,
 			e->len = len;
 		e->truncated = (e->len >= ls->cap);
 	}
+
+	if (replay && e != NULL && e->tfd != -1) {
+		if (st.st_size > e->treplay)
+			e->treplay = st.st_size;
+	} else {
+		tpath = logstore_times_path(ls, job, task, attempt);
+		if (logtimes_cut(tpath, e != NULL ? e->tfd : -1, len,
+		    e != NULL ? &e->tms : NULL, cause) != 0) {
+			saved_errno = errno;
+			goto out;
+		}
+		if (e != NULL)
+			e->treplay = 0;
+	}
 	rv = 0;
 
 out:
@@ -538,33 +628,45 @@ out:
 		logstore_unlock(&e->mtx);
 		logstore_put(ls, e);
 	}
+	free(tpath);
 	free(path);
 	if (rv != 0)
 		errno = saved_errno;
 	return (rv);
 }
 
+/* Truncate a log and its times back to len bytes; see logstore_cut. */
+int
+logstore_truncate(struct logstore *ls, int64_t job, int64_t task,
+    int attempt, int64_t len, char **cause)
+{
+	return (logstore_cut(ls, job, task, attempt, len, 0, cause));
+}
+
+/* Truncate a log for a replay that keeps its times; see logstore_cut. */
+int
+logstore_rewind(struct logstore *ls, int64_t job, int64_t task,
+    int attempt, int64_t len, char **cause)
+{
+	return (logstore_cut(ls, job, task, attempt, len, 1, cause));
+}
+
 void
 logstore_sync(struct logstore *ls, int64_t job, int64_t task, int attempt)
 {
 	struct logent	*e;
-	char		*dir;
 	int64_t		 len;
-	int		 fd;
+	int		 fd, tfd;
 
 	if ((e = logstore_ref(ls, job, task, attempt)) == NULL)
 		return;
 	logstore_lock(&e->mtx);
 	fd = e->fd;
+	tfd = e->tfd;
 	len = e->len;
 	logstore_unlock(&e->mtx);
 	if (fd != -1) {
-		if (fsync(fd) != 0)
-			log_warn("fsync %s", e->path);
-		dir = logstore_job_dir(ls, job);
-		if (logstore_sync_dir(dir) != 0)
-			log_warn("fsync %s", dir);
-		free(dir);
+		logstore_fsync(ls, e, fd, tfd);
 		logstore_lock(&e->mtx);
 		e->synced = len;
 		logstore_unlock(&e->mtx);

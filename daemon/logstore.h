@@ -40,8 +40,17 @@ void	logstore_finish(struct logstore *, int64_t job, int64_t task,
 /* Length of a task's log file now (0 when it does not exist). */
 int64_t	logstore_length(struct logstore *, int64_t job, int64_t task,
 	    int attempt);
-/* Truncate a log back to len bytes (recovery: drop what was not committed). */
+/* Truncate a log back to len bytes (recovery: drop what was not committed),
+ * and its time index with it. */
 int	logstore_truncate(struct logstore *, int64_t job, int64_t task,
+	    int attempt, int64_t len, char **cause);
+/*
+ * Truncate a live log back to len bytes that are about to be appended
+ * again (a re-adopted container's output replayed): its time index keeps
+ * the records of the bytes cut, so that the replayed bytes keep the times
+ * they first arrived at.  0 or -1 with cause.
+ */
+int	logstore_rewind(struct logstore *, int64_t job, int64_t task,
 	    int attempt, int64_t len, char **cause);
 
 /*

@@ -1,4 +1,5 @@
-/* logstore_int.h -- what logstore.c shares with logread.c, and nobody else. */
+/* logstore_int.h -- what logstore.c shares with logread.c and logstamp.c,
+ * and nobody else. */
 #ifndef DAEMON_LOGSTORE_INT_H
 #define DAEMON_LOGSTORE_INT_H
 
@@ -30,6 +31,11 @@ struct logent {
 	int64_t			 synced;	/* len at the last fsync, or -1 */
 	int			 truncated;	/* notice written, drop the rest */
 	int			 finished;
+	int			 tfd;		/* time index (logtimes.h), -1 */
+	int			 tfailed;	/* it could not be written */
+	int64_t			 tms;		/* time of its last record */
+	int64_t			 treplay;	/* offsets below: rewound, the
+						 * index has their times */
 
 	LIST_ENTRY(logent)	 entry;
 };
@@ -46,6 +52,8 @@ struct logstore {
 
 /* Path of a task attempt's log, and of a job's log directory; caller frees. */
 char		*logstore_path(struct logstore *, int64_t, int64_t, int);
+/* Path of a task attempt's time index (logtimes.h); caller frees. */
+char		*logstore_times_path(struct logstore *, int64_t, int64_t, int);
 char		*logstore_job_dir(struct logstore *, int64_t);
 /* Lock and unlock, fatal on error (a broken invariant). */
 void		 logstore_lock(pthread_mutex_t *);

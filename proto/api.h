@@ -17,6 +17,13 @@
  */
 #define API_STEP_MARKER		"\036stratus-step "
 
+/*
+ * GET .../log?timestamps=1 puts before every line the time stratusd got
+ * its first byte, RFC 3339 UTC with milliseconds ("2024-05-01T12:34:56.789Z",
+ * always this long), then a space (doc/log-format.md, "Timestamps").
+ */
+#define API_STAMP_LEN		24
+
 /* Default working directory of a task, as Cirrus CI. */
 #define CIRRUS_DEFAULT_WORKDIR	"/tmp/cirrus-ci-build"
 
@@ -28,7 +35,7 @@
  *   GET  /v1/jobs?project=&state=&limit=&cursor=
  *   GET  /v1/jobs/{id}
  *   POST /v1/jobs/{id}/cancel        POST /v1/jobs/{id}/retry
- *   GET  /v1/jobs/{id}/tasks/{task}/log?offset=N&follow=1
+ *   GET  /v1/jobs/{id}/tasks/{task}/log?offset=N&follow=1&timestamps=1
  *   GET  /v1/events?job=N&since=ID&follow=0   (SSE; Last-Event-ID resumes)
  * {task} is a task's numeric id or its name within the job.
  */
