@@ -15,28 +15,6 @@
 #include "proto/log.h"
 #include "proto/util.h"
 
-/* pread all of size bytes unless end of file comes first; EINTR-safe. */
-static ssize_t
-logstore_pread(int fd, void *buf, size_t size, int64_t off)
-{
-	size_t	done = 0;
-	ssize_t	n;
-
-	while (done < size) {
-		n = pread(fd, (char *)buf + done, size - done,
-		    (off_t)(off + (int64_t)done));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return ((ssize_t)done);
-}
-
 /* Read a log that is not live straight from its file. */
 static ssize_t
 logstore_read_file(struct logstore *ls, int64_t job, int64_t task,
@@ -68,7 +46,7 @@ logstore_read_file(struct logstore *ls, int64_t job, int64_t task,
 		*finished = (off >= st.st_size);
 		goto out;
 	}
-	if ((n = logstore_pread(fd, buf, size, off)) == 0)
+	if ((n = pread_all(fd, buf, size, off)) == 0)
 		*finished = 1;
 out:
 	saved_errno = errno;
@@ -176,7 +154,7 @@ logstore_read(struct logstore *ls, int64_t job, int64_t task, int attempt,
 	} else {
 		if ((uint64_t)size > (uint64_t)(len - off))
 			size = (size_t)(len - off);
-		n = logstore_pread(fd, buf, size, off);
+		n = pread_all(fd, buf, size, off);
 	}
 	saved_errno = errno;
 	logstore_put(ls, e);

@@ -50,28 +50,6 @@ logtimes_get64(const unsigned char *p)
 	return (v);
 }
 
-/* pread up to size bytes, fewer only at end of file; EINTR-safe. */
-static ssize_t
-logtimes_pread(int fd, void *buf, size_t size, int64_t off)
-{
-	size_t	done = 0;
-	ssize_t	n;
-
-	while (done < size) {
-		n = pread(fd, (char *)buf + done, size - done,
-		    (off_t)(off + (int64_t)done));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return ((ssize_t)done);
-}
-
 /* Read record idx: 0, or -1 (errno; EIO for a short file). */
 static int
 logtimes_rec(int fd, int64_t idx, int64_t *off, int64_t *ms)
@@ -79,7 +57,7 @@ logtimes_rec(int fd, int64_t idx, int64_t *off, int64_t *ms)
 	unsigned char	rec[LOGTIMES_RECORD];
 	ssize_t		n;
 
-	if ((n = logtimes_pread(fd, rec, sizeof rec,
+	if ((n = pread_all(fd, rec, sizeof rec,
 	    idx * LOGTIMES_RECORD)) == -1)
 		return (-1);
 	if (n != (ssize_t)sizeof rec) {
@@ -245,7 +223,7 @@ logtimes_get(struct logtimes *r, int64_t idx, int64_t *off, int64_t *ms)
 
 	if (idx < r->first || idx >= r->first + (int64_t)r->n) {
 		r->n = 0;
-		if ((got = logtimes_pread(r->fd, r->buf, sizeof r->buf,
+		if ((got = pread_all(r->fd, r->buf, sizeof r->buf,
 		    idx * LOGTIMES_RECORD)) <= 0)
 			return (0);
 		r->first = idx;

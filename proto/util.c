@@ -349,6 +349,27 @@ write_all(int fd, const void *p, size_t len)
 	return (0);
 }
 
+ssize_t
+pread_all(int fd, void *buf, size_t size, int64_t off)
+{
+	size_t	done = 0;
+	ssize_t	n;
+
+	while (done < size) {
+		n = pread(fd, (char *)buf + done, size - done,
+		    (off_t)(off + (int64_t)done));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return ((ssize_t)done);
+}
+
 char *
 shell_quote(const char *s)
 {

@@ -2,6 +2,8 @@
 #ifndef PROTO_UTIL_H
 #define PROTO_UTIL_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +62,9 @@ char	*xdg_path(const char *var, const char *fallback, const char *sub);
 char	*read_file(const char *, size_t cap, size_t *);
 /* Write all bytes to fd, retrying on EINTR and short writes; 0 or -1. */
 int	 write_all(int, const void *, size_t);
+/* pread size bytes at off, fewer only at end of file, retrying on EINTR
+ * and short reads; the bytes read, or -1. */
+ssize_t	 pread_all(int, void *, size_t, int64_t);
 /* Single-quote a string for /bin/sh; caller frees. */
 char	*shell_quote(const char *);
 /*

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,11 @@ Test(util, format_duration_units)
 Test(util, mkdir_p_and_read_file)
 {
 	char		 tmpl[] = "/tmp/stratus-util.XXXXXX", *dir, *path, *data;
+	char		 rd[8];
 	struct stat	 sb;
 	size_t		 len;
 	FILE		*f;
+	int		 fd;
 
 	dir = mkdtemp(tmpl);
 	cr_assert_not_null(dir);
@@ -103,6 +106,15 @@ Test(util, mkdir_p_and_read_file)
 	cr_assert_str_eq(data, "hello");
 	cr_assert_eq(len, 5);
 	free(data);
+	fd = open(path, O_RDONLY);
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(pread_all(fd, rd, 3, 1), 3);
+	cr_assert_eq(memcmp(rd, "ell", 3), 0);
+	cr_assert_eq(pread_all(fd, rd, sizeof rd, 2), 3, "short at the end");
+	cr_assert_eq(pread_all(fd, rd, sizeof rd, 9), 0);
+	close(fd);
+	cr_assert_eq(pread_all(fd, rd, 1, 0), -1);
+	cr_assert_eq(errno, EBADF);
 	cr_assert_null(read_file(path, 3, &len));
 	cr_assert_eq(errno, EFBIG);
 	data = NULL;
