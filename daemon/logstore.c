@@ -141,6 +141,22 @@ logstore_times_note(struct logent *e, int64_t off)
 }
 
 /*
+ * Whether an entry's log ends a line (or is empty), so that the next byte
+ * appended starts one; called with e->mtx held and its file open.  A byte
+ * that cannot be read counts as a newline.
+ */
+static int
+logstore_at_bol(struct logent *e)
+{
+	char	last;
+
+	if (e->bol == -1)
+		e->bol = e->len == 0 ||
+		    pread(e->fd, &last, 1, e->len - 1) != 1 || last == '\n';
+	return (e->bol);
+}
+
+/*
  * Open an entry's file for appending, creating the job directory; called
  * with e->mtx held.  0, or -1 with cause.
  */
@@ -211,6 +227,7 @@ logstore_get(struct logstore *ls, int64_t job, int64_t task, int attempt)
 	e->path = logstore_path(ls, job, task, attempt);
 	e->fd = -1;
 	e->synced = -1;
+	e->bol = -1;
 	e->tfd = -1;
 	e->tms = INT64_MIN;
 	if ((error = pthread_mutex_init(&e->mtx, NULL)) != 0)
@@ -379,7 +396,7 @@ logstore_append(struct logstore *ls, int64_t job, int64_t task, int attempt,
 	char		*notice = NULL;
 	size_t		 n;
 	int64_t		 room, start = INT64_MAX;
-	int		 rv = -1, saved_errno = 0;
+	int		 rv = -1, saved_errno = 0, lines = 0;
 
 	e = logstore_get(ls, job, task, attempt);
 	logstore_lock(&e->mtx);
@@ -399,15 +416,21 @@ logstore_append(struct logstore *ls, int64_t job, int64_t task, int attempt,
 		room = 0;
 	if ((uint64_t)n > (uint64_t)room)
 		n = (size_t)room;
+	/* Only a chunk in which a line starts needs its time noted. */
+	lines = logstore_at_bol(e) ||
+	    (n > 1 && memchr(data, '\n', n - 1) != NULL);
 	if (n > 0 && write_all(e->fd, data, n) != 0)
 		goto fail;
 	e->len += (int64_t)n;
+	if (n > 0)
+		e->bol = ((const char *)data)[n - 1] == '\n';
 	if (n < size) {
-		notice = logstore_notice(ls->cap);
+		notice = logstore_notice(ls->cap);	/* "\n...\n" */
 		if (write_all(e->fd, notice, strlen(notice)) != 0)
 			goto fail;
 		e->len += (int64_t)strlen(notice);
 		e->truncated = 1;
+		e->bol = lines = 1;
 	}
 	rv = 0;
 	goto out;
@@ -420,8 +443,9 @@ fail:
 		e->len = st.st_size;
 	else
 		log_warn("fstat %s", e->path);
+	e->bol = -1;
 out:
-	if (e->len > start)
+	if (e->len > start && lines)
 		logstore_times_note(e, start);
 	if (lenp != NULL)
 		*lenp = e->len;
@@ -542,8 +566,8 @@ logstore_mark(struct logstore *ls, int64_t job, int64_t task, int attempt,
     const char *line, char **cause)
 {
 	struct logent	*e;
-	char		 last = '\n', *text;
-	int		 rv;
+	char		*text;
+	int		 rv, bol;
 
 	e = logstore_get(ls, job, task, attempt);
 	logstore_lock(&e->mtx);
@@ -553,11 +577,10 @@ logstore_mark(struct logstore *ls, int64_t job, int64_t task, int attempt,
 		return (-1);
 	}
 	/* Only the task's executor appends, so this stays true below. */
-	if (e->len > 0 && pread(e->fd, &last, 1, e->len - 1) != 1)
-		last = '\n';
+	bol = logstore_at_bol(e);
 	logstore_unlock(&e->mtx);
 	logstore_put(ls, e);
-	text = xasprintf("%s%s\n", last == '\n' ? "" : "\n", line);
+	text = xasprintf("%s%s\n", bol ? "" : "\n", line);
 	rv = logstore_append(ls, job, task, attempt, text, strlen(text), NULL,
 	    cause);
 	free(text);
@@ -606,6 +629,7 @@ logstore_cut(struct logstore *ls, int64_t job, int64_t task, int attempt,
 		if (e->len > len)
 			e->len = len;
 		e->truncated = (e->len >= ls->cap);
+		e->bol = -1;
 	}
 
 	if (replay && e != NULL && e->tfd != -1) {

@@ -31,6 +31,7 @@ struct logent {
 	int64_t			 synced;	/* len at the last fsync, or -1 */
 	int			 truncated;	/* notice written, drop the rest */
 	int			 finished;
+	int			 bol;		/* the log ends a line; -1: ask */
 	int			 tfd;		/* time index (logtimes.h), -1 */
 	int			 tfailed;	/* it could not be written */
 	int64_t			 tms;		/* time of its last record */

@@ -330,7 +330,8 @@ Test(logtimes, append_records_when_chunks_arrived)
 	nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
 	t1 = now_wall_ms();
 	store_append(ls, "two\nthr");
-	store_append(ls, "ee\n");	/* same ms or not: never before two */
+	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	store_append(ls, "ee\n");	/* no line starts in it: no record */
 	t2 = now_wall_ms();
 	logstore_finish(ls, 1, 2, 1);
 
@@ -340,10 +341,49 @@ Test(logtimes, append_records_when_chunks_arrived)
 	cr_assert_lt(logtimes_lookup(r, 3), t1);
 	cr_assert_geq(logtimes_lookup(r, 4), t1);
 	cr_assert_leq(logtimes_lookup(r, 10), t2);
-	cr_assert_geq(logtimes_lookup(r, 11), logtimes_lookup(r, 4));
+	cr_assert_eq(logtimes_lookup(r, 11), logtimes_lookup(r, 4));
 	logtimes_free(r);
-	cr_assert_leq(file_size(path), 3 * LOGTIMES_RECORD);
-	cr_assert_geq(file_size(path), 2 * LOGTIMES_RECORD);
+	cr_assert_eq(file_size(path), 2 * LOGTIMES_RECORD);
+	free(path);
+	logstore_close(ls);
+	free(dir);
+}
+
+Test(logtimes, only_chunks_where_a_line_starts_are_noted)
+{
+	struct logstore	*ls;
+	struct logtimes	*r;
+	char		*dir, *path, *cause = NULL;
+	const char	*chunks[] = { "progress 1%", "\r2%", "\r3%\n",
+			    "next\n", "a", "b\nc", "\n" };
+	int64_t		 when[7];
+	size_t		 i;
+
+	ls = store_open(&dir);
+	for (i = 0; i < 7; i++) {
+		nanosleep(&(struct timespec){ 0, 3 * 1000000L }, NULL);
+		when[i] = now_wall_ms();
+		store_append(ls, chunks[i]);
+	}
+	/* Records: "progress 1%" at 0, "next\n" at 18, "a" at 23, "b\nc" at
+	 * 24; the others start no line. */
+	path = xasprintf("%s/1/2.1.times", dir);
+	cr_assert_eq(file_size(path), 4 * LOGTIMES_RECORD);
+	r = logtimes_reader(path);
+	cr_assert_geq(logtimes_lookup(r, 0), when[0]);
+	cr_assert_lt(logtimes_lookup(r, 0), when[1]);
+	cr_assert_lt(logtimes_lookup(r, 17), when[1], "\r is no new line");
+	cr_assert_geq(logtimes_lookup(r, 18), when[3]);
+	cr_assert_geq(logtimes_lookup(r, 23), when[4]);
+	cr_assert_geq(logtimes_lookup(r, 26), when[5], "c's line: b\nc's time");
+	cr_assert_lt(logtimes_lookup(r, 26), when[6]);
+	logtimes_free(r);
+
+	/* A marker after a partial line starts its own. */
+	store_append(ls, "partial");
+	cr_assert_eq(logstore_mark(ls, 1, 2, 1, "MARK", &cause), 0, "%s",
+	    cause);
+	cr_assert_eq(logstore_length(ls, 1, 2, 1), 28 + 7 + 6);
 	free(path);
 	logstore_close(ls);
 	free(dir);
