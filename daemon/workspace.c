@@ -9,6 +9,7 @@
 #include "daemon/artifacts.h"
 #include "daemon/blobstore.h"
 #include "daemon/cache.h"
+#include "daemon/dockerctx.h"
 #include "daemon/executor.h"
 #include "daemon/podman.h"
 #include "daemon/secrets.h"
@@ -234,11 +235,10 @@ ws_build_line(const char *line, void *arg)
 int
 workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 {
-	struct sha256_ctx	 c;
-	unsigned char		 d[SHA256_LEN];
 	char			 hex[SHA256_HEXLEN + 1], *tag = NULL;
+	char			*why = NULL;
 	void			*blob = NULL;
-	size_t			 len, i;
+	size_t			 len, nused;
 	int			 exists, rv = -1;
 
 	if (ws->spec->dockerfile == NULL)
@@ -248,16 +248,17 @@ workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 		    "the project as its context (not --dirty)");
 		return (-1);
 	}
-	/* The snapshot's digest covers the Dockerfile and its context. */
-	sha256_init(&c);
-	sha256_update(&c, ws->spec->dockerfile,
-	    strlen(ws->spec->dockerfile) + 1);
-	for (i = 0; i < ws->spec->ndocker_arguments; i++)
-		sha256_update(&c, ws->spec->docker_arguments[i],
-		    strlen(ws->spec->docker_arguments[i]) + 1);
-	sha256_update(&c, ws->job->blob, strlen(ws->job->blob));
-	sha256_final(&c, d);
-	sha256_hex(d, hex);
+	if (blobstore_read(ws->env->blobs, ws->job->blob, &blob, &len,
+	    API_MAX_BLOB, cause) == -1)
+		goto out;
+	if (dockerctx_digest(blob, len, ws->job->blob, ws->spec->dockerfile,
+	    (const char *const *)ws->spec->docker_arguments,
+	    ws->spec->ndocker_arguments, hex, &nused, &why) == 0)
+		ws_say(ws, "the image tag covers the whole snapshot: %s", why);
+	else
+		ws_say(ws, "the image tag covers %s, its arguments and %zu "
+		    "context entr%s", ws->spec->dockerfile, nused,
+		    nused == 1 ? "y" : "ies");
 	tag = xasprintf("localhost/stratus-dockerfile:%.24s", hex);
 	if (podman_image_exists(pm, tag, &exists, cause) == -1)
 		goto out;
@@ -267,9 +268,6 @@ workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 	else {
 		ws_say(ws, "building image %s from %s", tag,
 		    ws->spec->dockerfile);
-		if (blobstore_read(ws->env->blobs, ws->job->blob, &blob, &len,
-		    API_MAX_BLOB, cause) == -1)
-			goto out;
 		if (podman_image_build(pm, ws->spec->dockerfile, tag,
 		    (const char *const *)ws->spec->docker_arguments,
 		    ws->spec->ndocker_arguments, blob, len,
@@ -282,6 +280,7 @@ workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 	tag = NULL;
 	rv = 0;
 out:
+	free(why);
 	free(blob);
 	free(tag);
 	return (rv);

@@ -206,6 +206,8 @@ echo again >"$C/data.txt"
 ok "over the --cache-max-mb budget, least recently used entries are evicted"
 
 # --- Dockerfile --------------------------------------------------------------
+# The image tag covers the Dockerfile, its arguments and the context files
+# COPY takes (after .dockerignore): other edits reuse the image.
 F=$T/df
 project "$F" <<EOF
 container:
@@ -213,18 +215,42 @@ container:
   docker_arguments:
     GREETING: built
 f_task:
-  f_script: cat /built.txt
+  f_script: cat /built.txt /ctx/data.txt; ls /ctx
 EOF
-mkdir -p "$F/ci"
-printf 'FROM %s\nARG GREETING\nRUN echo $GREETING > /built.txt\n' "$IMAGE" >"$F/ci/Dockerfile"
-echo "$RANDOM$RANDOM" >"$F/nonce.txt"
+mkdir -p "$F/ci" "$F/app"
+printf 'FROM %s\nARG GREETING\nCOPY nonce.txt app/ /ctx/\nRUN echo $GREETING > /built.txt\n' \
+    "$IMAGE" >"$F/ci/Dockerfile"
+echo "$RANDOM$RANDOM$$" >"$F/nonce.txt"
+echo one >"$F/app/data.txt"
+echo 'app/*.log' >"$F/.dockerignore"
+echo first >"$F/app/debug.log"
+echo readme >"$F/README"
+tags() { grep -oh 'localhost/stratus-dockerfile:[0-9a-f]*' "$@" | sort -u; }
 (cd "$F" && st run) >"$T/out" 2>&1
-grep -q 'building image' "$T/out" && grep -q '^f | built$' "$T/out"
+grep -q 'building image' "$T/out" && grep -q '^f | built$' "$T/out" &&
+    grep -q '^f | one$' "$T/out"
 ok "container: dockerfile: builds the image and runs in it"
+# Covered: nonce.txt, app, app/data.txt (app/debug.log is ignored).
+grep -q 'image tag covers ci/Dockerfile, its arguments and 3 context entries' "$T/out" &&
+    grep -q '^f | data.txt$' "$T/out" && ! grep -q 'debug.log' "$T/out" &&
+    ! grep -q '^f | README$' "$T/out"
+ok "the tag covers the files COPY takes; Podman leaves out .dockerignore's as the tag does"
+echo changed >"$F/README"
+echo second >"$F/app/debug.log"
 (cd "$F" && st run) >"$T/out2" 2>&1
 grep -q 'built before' "$T/out2" && ! grep -q 'building image' "$T/out2" &&
-    grep -q '^f | built$' "$T/out2"
-ok "the second run reuses the image"
-[ -n "$(grep -o 'localhost/stratus-dockerfile:[0-9a-f]*' "$T/out" | head -1)" ] &&
-    podman rmi -f "$(grep -o 'localhost/stratus-dockerfile:[0-9a-f]*' "$T/out" | head -1)" >/dev/null 2>&1
+    [ "$(tags "$T/out2")" = "$(tags "$T/out")" ] && grep -q '^f | built$' "$T/out2"
+ok "the second run reuses the image though a file COPY does not take (or an ignored one) changed"
+echo two >"$F/app/data.txt"
+(cd "$F" && st run) >"$T/out3" 2>&1
+grep -q 'building image' "$T/out3" && grep -q '^f | two$' "$T/out3"
+ok "editing a file COPY takes builds a new image"
+printf 'FROM %s\nARG F=nonce.txt\nCOPY $F /ctx/\n' "$IMAGE" >"$F/ci/Dockerfile"
+printf 'f_task:\n  container:\n    dockerfile: ci/Dockerfile\n  f_script: cat /ctx/nonce.txt\n' \
+    >"$F/.cirrus.yml"
+(cd "$F" && st run) >"$T/out4" 2>&1
+grep -q 'image tag covers the whole snapshot: ci/Dockerfile line 3: source \$F holds a variable' "$T/out4" &&
+    grep -q 'building image' "$T/out4"
+ok "a Dockerfile it cannot analyse makes the tag cover the whole snapshot"
+for tag in $(tags "$T"/out*); do podman rmi -f "$tag" >/dev/null 2>&1; done
 true
