@@ -378,6 +378,13 @@ render_validate(const struct taskfile *tf)
 				printf("%s %s", j ? "," : "", t->depends_on[j]);
 			printf("\n");
 		}
+		for (j = 0; j < t->nsidecars; j++) {
+			printf("  additional container %s: %s",
+			    t->sidecars[j].name, t->sidecars[j].image);
+			if (t->sidecars[j].port != 0)
+				printf(" (port %d)", t->sidecars[j].port);
+			printf("\n");
+		}
 		if (t->allow_failures)
 			printf("  allow failures\n");
 		if (t->skip_reason != NULL)

@@ -16,6 +16,7 @@
 #include "daemon/podman.h"
 #include "daemon/recovery.h"
 #include "daemon/runner.h"
+#include "daemon/sidecars.h"
 #include "daemon/store.h"
 #include "daemon/workspace.h"
 #include "proto/api.h"
@@ -44,6 +45,7 @@ struct exec {
 	int64_t			 step_ts0;	/* runner clock at begin, -1 */
 	int			 log_failed;
 	struct workspace	*ws;		/* secrets, artifacts, caches */
+	struct sidecars		*sc;		/* additional containers */
 	int64_t			 raw_off;	/* container output bytes fed */
 	int64_t			 ckpt_ms;	/* last checkpoint, monotonic */
 	char			*container;	/* to remove once recorded */
@@ -231,6 +233,15 @@ exec_poll(void *arg)
 	return (e->stopping);
 }
 
+/* Asked while the additional containers get ready: give up? */
+static int
+exec_stopped(void *arg)
+{
+	struct exec	*e = arg;
+
+	return (atomic_load(&e->ctl->cancel) || atomic_load(&e->ctl->shutdown));
+}
+
 static void
 exec_pull_line(const char *line, void *arg)
 {
@@ -360,6 +371,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	const char		*argv[4];
 	size_t			 bloblen = 0;
 	int			 r = -1, i;
+	int64_t			 t0;
 
 	workdir = tf_env_get(&e->spec.env, "CIRRUS_WORKING_DIR");
 	if (workdir == NULL || *workdir != '/')
@@ -375,6 +387,13 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	labels[2] = xasprintf("stratus.attempt=%d", e->task->attempt);
 	/* Several daemons (state dirs) of one user share a Podman. */
 	labels[3] = xasprintf("stratus.instance=%s", e->env->instance);
+	/* Before the env: workspace_env remembers the last list it saw. */
+	t0 = now_mono_ms();
+	if (sidecars_start(e->sc, pm, (const char *const *)labels,
+	    exec_rlimit(RLIMIT_NOFILE, 65536), cause) == -1)
+		goto out;
+	/* The runner's timeout_in starts with the steps: so does ours. */
+	e->deadline += now_mono_ms() - t0;
 	envl = exec_env_list(e, workdir);
 	if (workspace_env(e->ws, envl, cause) == -1)
 		goto out;
@@ -386,6 +405,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	ps.work_dir = workdir;
 	ps.labels = (const char *const *)labels;
 	ps.netns = e->env->netns;
+	ps.pod = sidecars_pod(e->sc);
 	ps.stop_timeout = e->env->stop_timeout_s;
 	ps.nofile = exec_rlimit(RLIMIT_NOFILE, 65536);
 	/* nproc is left alone: rootless Podman lowers its own hard limit. */
@@ -587,6 +607,8 @@ executor_run(const struct exec_env *env, int64_t task_id,
 	e.have_spec = 1;
 	e.ws = workspace_new(env, e.job, e.task, &e.spec, exec_ws_out,
 	    exec_ws_say, &e);
+	e.sc = sidecars_new(env, e.task, &e.spec, e.ws, exec_output,
+	    exec_stopped, &e);
 	if (e.spec.image == NULL && e.spec.dockerfile == NULL) {
 		reason = xasprintf("task '%s' has no container image",
 		    e.task->name);
@@ -606,6 +628,10 @@ executor_run(const struct exec_env *env, int64_t task_id,
 			st = TASK_CANCELLED;
 			free(reason);
 			reason = xstrdup("cancelled");
+		} else if (atomic_load(&ctl->shutdown)) {
+			st = TASK_CANCELLED;
+			free(reason);
+			reason = xstrdup("stratusd shut down");
 		}
 		goto done;
 	}
@@ -613,6 +639,7 @@ executor_run(const struct exec_env *env, int64_t task_id,
 	    e.spec.timeout_s : (int64_t)TF_DEFAULT_TIMEOUT_S, e.cur_step,
 	    &exit_code, &reason);
 done:
+	sidecars_report(e.sc, pm, st != TASK_SUCCEEDED);
 	workspace_free(e.ws);
 	e.ws = NULL;
 	if (st == TASK_ERRORED || st == TASK_CANCELLED || e.timed_out)
@@ -626,6 +653,8 @@ done:
 		atomic_store(&ctl->orphaned, 1);
 	}
 out:
+	/* After the task's container: the pod goes with what is left. */
+	sidecars_free(e.sc, pm);
 	free(e.container);
 	free(reason);
 	free(cause);

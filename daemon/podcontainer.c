@@ -88,7 +88,10 @@ podman_spec_json(const struct podman_spec *s, char **cause)
 		if (podman_add_pairs(o, s->labels, 0, "label", cause) != 0)
 			goto out;
 	}
-	if (s->netns != NULL) {
+	if (s->pod != NULL)
+		podman_jcheck(cJSON_AddStringToObject(j, "pod", s->pod));
+	/* A netns of its own would leave the pod's network (localhost). */
+	if (s->netns != NULL && s->pod == NULL) {
 		o = podman_jcheck(cJSON_AddObjectToObject(j, "netns"));
 		podman_jcheck(cJSON_AddStringToObject(o, "nsmode", s->netns));
 	}
@@ -467,6 +470,7 @@ podman_container_inspect(struct podman *p, const char *id,
 	c->id = podman_jstr(j, "Id");
 	c->state = podman_jstr(st, "Status");
 	c->exit_code = podman_jint(st, "ExitCode");
+	c->pid = podman_jint(st, "Pid");
 	ret = 0;
 out:
 	cJSON_Delete(j);

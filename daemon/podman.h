@@ -27,6 +27,8 @@ struct podman_spec {
 	const char		*work_dir;	/* created if missing */
 	const char *const	*labels;	/* NULL-terminated "k=v" */
 	const char		*netns;		/* "none", "slirp4netns", "host", NULL default */
+	const char		*pod;		/* join this pod and its network
+						 * (netns is then ignored); NULL */
 	const struct podman_mount *mounts;
 	size_t			 nmounts;
 	int64_t			 memory_bytes;	/* 0: unset */
@@ -40,6 +42,7 @@ struct podman_container {
 	char	*id;
 	char	*state;		/* "running", "exited", "created", ... */
 	int	 exit_code;
+	int	 pid;		/* inspect: its process on the host; 0 none */
 };
 
 /* url: "unix:///path/to/podman.sock" or a plain socket path. */

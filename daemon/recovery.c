@@ -13,6 +13,7 @@
 #include "daemon/runner.h"
 #include "daemon/scheduler.h"
 #include "daemon/secrets.h"
+#include "daemon/sidecars.h"
 #include "daemon/store.h"
 #include "daemon/workspace.h"
 #include "proto/log.h"
@@ -156,9 +157,10 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
 	if (a->task->container != NULL)
 		return (podman_container_inspect(pm, a->task->container, c,
 		    cause));
-	/* Died between create and recording the id: look by label. */
-	if (recovery_containers(pm, a->env->instance, a->task->id, &list, &n,
-	    cause) == -1)
+	/* Died between create and recording the id: look by label (not at
+	 * its additional containers). */
+	if (sidecars_main_containers(pm, a->env->instance, a->task->id,
+	    &list, &n, cause) == -1)
 		return (-1);
 	if (n == 0) {
 		podman_containers_free(list, n);
@@ -354,6 +356,13 @@ done:
 		free(cause);
 		cause = NULL;
 		atomic_store(&ctl->orphaned, 1);
+	}
+	/* Its additional containers ran on with it; their pod goes now. */
+	if (pm != NULL && sidecars_remove_task(pm, env->instance, a.task->id,
+	    &cause) == -1) {
+		log_warnx("task %" PRId64 ": %s", a.task->id, cause);
+		free(cause);
+		cause = NULL;
 	}
 out:
 	secrets_mask_free(a.mask);

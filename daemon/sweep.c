@@ -6,6 +6,7 @@
 #include "daemon/executor.h"
 #include "daemon/podman.h"
 #include "daemon/recovery.h"
+#include "daemon/sidecars.h"
 #include "daemon/store.h"
 #include "daemon/sweep.h"
 #include "proto/log.h"
@@ -64,12 +65,15 @@ sweep_run(const struct exec_env *env, char **cause)
 
 	if (podman_open(env->podman_url, &pm, cause) == -1)
 		return (-1);
+	/* Pods first: their infra containers go only with them. */
+	if ((removed = sidecars_sweep(env, pm, cause)) == -1)
+		goto out;
 	label[0] = xasprintf("stratus.instance=%s", env->instance);
 	if (podman_container_list(pm, (const char *const *)label, &all, &nall,
 	    cause) == -1)
 		goto out;
 	if (nall == 0) {
-		rv = 0;
+		rv = removed;
 		goto out;
 	}
 	if (store_tasks_in_state(env->store, TASK_RUNNING, &tasks, &ntasks,

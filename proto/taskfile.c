@@ -1,7 +1,5 @@
 /* taskfile.c -- parses, expands and validates .cirrus.yml task files. */
 
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include "proto/matrix.h"
 #include "proto/taskfile.h"
 #include "proto/tfgraph.h"
+#include "proto/tfsidecar.h"
 #include "proto/tfunits.h"
 #include "proto/util.h"
 #include "proto/yamltree.h"
@@ -27,6 +26,8 @@ struct cont {
 	size_t		 ndargs;
 	double		 cpu;
 	int64_t		 memory_mb;
+	struct tf_sidecar *sidecars;	/* additional_containers */
+	size_t		 nsidecars;
 };
 
 struct tp {
@@ -123,7 +124,15 @@ cont_free(struct cont *c)
 	for (i = 0; i < c->ndargs; i++)
 		free(c->dargs[i]);
 	free(c->dargs);
+	tf_sidecars_free(c->sidecars, c->nsidecars);
 	memset(c, 0, sizeof *c);
+}
+
+/* A warning from tfsidecar_parse. */
+static void
+tp_warn_cb(void *arg, const struct node *n, const char *msg)
+{
+	tp_warn(arg, n, "%s", msg);
 }
 
 /* Parse a container: mapping into c. */
@@ -132,7 +141,7 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 {
 	const struct node	*k, *v, *dk, *dv;
 	const char		*key;
-	char			*end, *s;
+	char			*s;
 	size_t			 i, j;
 
 	if (n->type != N_MAP)
@@ -152,10 +161,7 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 		} else if (strcmp(key, "cpu") == 0) {
 			if (v->type != N_SCALAR)
 				return (tp_error(tp, v, "invalid cpu"));
-			errno = 0;
-			c->cpu = strtod(v->str, &end);
-			if (end == v->str || *end != '\0' || errno != 0 ||
-			    !isfinite(c->cpu) || c->cpu <= 0 || c->cpu > 1024)
+			if (tfunits_cpu(v->str, &c->cpu) == -1)
 				return (tp_error(tp, v, "invalid cpu '%s'",
 				    v->str));
 		} else if (strcmp(key, "memory") == 0) {
@@ -179,10 +185,11 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 				    c->ndargs + 1, sizeof *c->dargs);
 				c->dargs[c->ndargs++] = s;
 			}
-		} else if (strcmp(key, "additional_containers") == 0)
-			tp_warn(tp, k, "additional_containers not supported, "
-			    "ignored");
-		else
+		} else if (strcmp(key, "additional_containers") == 0) {
+			if (tfsidecar_parse(&tp->yt, v, tp_warn_cb, tp,
+			    &c->sidecars, &c->nsidecars) == -1)
+				return (-1);
+		} else
 			tp_warn(tp, k, "unknown key '%s' ignored", key);
 	}
 	return (0);
@@ -200,6 +207,8 @@ cont_apply(const struct cont *c, struct tf_task *t)
 	t->dockerfile = c->dockerfile != NULL ? xstrdup(c->dockerfile) : NULL;
 	t->cpu = c->cpu;
 	t->memory_mb = c->memory_mb;
+	t->sidecars = tf_sidecars_copy(c->sidecars, c->nsidecars);
+	t->nsidecars = c->nsidecars;
 	if (c->ndargs != 0) {
 		t->docker_arguments = xcalloc(c->ndargs,
 		    sizeof *t->docker_arguments);
@@ -489,7 +498,8 @@ task_pair(struct tp *tp, struct ptask *p, const struct node *k,
 		return (0);
 	}
 	if (strcmp(key, "additional_containers") == 0) {
-		tp_warn(tp, k, "additional_containers not supported, ignored");
+		tp_warn(tp, k, "additional_containers belongs under "
+		    "container:, ignored");
 		return (0);
 	}
 	for (i = 0; i < sizeof when_keys / sizeof when_keys[0]; i++) {
@@ -573,6 +583,8 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 		t->instance = xstrdup("container");
 	expand_field(tp, t, &t->image);
 	expand_field(tp, t, &t->dockerfile);
+	for (i = 0; i < t->nsidecars; i++)
+		expand_field(tp, t, &t->sidecars[i].image);
 
 	t->name = xstrdup(last[0] != NULL && !yamltree_is_null(last[0]) ?
 	    last[0]->str : defname);

@@ -58,6 +58,23 @@ struct tf_step {
 	int		 line, column;
 };
 
+/* One of container: additional_containers: (a sidecar service sharing the
+ * task's network; tfsidecar.h). */
+struct tf_sidecar {
+	char		*name;		/* letters, digits, '-', '_'; not "main" */
+	char		*image;
+	int		 port;		/* container port waited for; 0 none */
+	int		 host_port;	/* "8080:3306" gives 8080; 0 none */
+	struct tf_env	 env;		/* its own env: only */
+	double		 cpu;		/* 0 when unset */
+	int64_t		 memory_mb;	/* 0 when unset */
+	char	       **command;	/* argv; NULL: the image's own */
+	size_t		 ncommand;
+	char	       **readiness;	/* readiness_command argv, or NULL */
+	size_t		 nreadiness;
+	int		 line, column;
+};
+
 struct tf_task {
 	char		*name;		/* unique within the file after matrix */
 	char		*alias;		/* NULL when none */
@@ -68,6 +85,8 @@ struct tf_task {
 	size_t		 ndocker_arguments;
 	double		 cpu;		/* 0 when unset */
 	int64_t		 memory_mb;	/* 0 when unset */
+	struct tf_sidecar *sidecars;	/* additional_containers, in order */
+	size_t		 nsidecars;
 	struct tf_env	 env;		/* top-level then task's own, in order */
 	struct tf_step	*steps;
 	size_t		 nsteps;
@@ -116,6 +135,11 @@ void		 taskfile_free(struct taskfile *);
 struct tf_task	*taskfile_find(const struct taskfile *, const char *);
 /* "file:line:column: message" into out. */
 void		 tf_error_format(const struct tf_error *, char *out, size_t);
+
+/* Free n additional containers and the array holding them; NULL is fine. */
+void		 tf_sidecars_free(struct tf_sidecar *, size_t n);
+/* A deep copy of n additional containers, the caller's; NULL when n is 0. */
+struct tf_sidecar *tf_sidecars_copy(const struct tf_sidecar *, size_t n);
 
 /* Deep copy / free of one task (used by tfjson and the daemon). */
 void		 tf_task_free(struct tf_task *);

@@ -9,6 +9,7 @@
 
 #include "proto/taskfile.h"
 #include "proto/tfjson.h"
+#include "proto/tfsidecar.h"
 #include "proto/util.h"
 
 /* Add s as a string, or null when s is NULL. */
@@ -64,6 +65,9 @@ tfjson_taskfile(const struct taskfile *tf)
 		add_str(o, "instance", t->instance);
 		add_strv(o, "depends_on", t->depends_on, t->ndepends);
 		add_env(o, &t->env);
+		if (t->nsidecars != 0)
+			cJSON_AddItemToObject(o, "additional_containers",
+			    tfsidecar_json(t->sidecars, t->nsidecars));
 		steps = cJSON_AddArrayToObject(o, "steps");
 		for (j = 0; j < t->nsteps; j++) {
 			s = &t->steps[j];
@@ -101,6 +105,8 @@ tfjson_task(const struct tf_task *t)
 	    t->ndocker_arguments);
 	cJSON_AddNumberToObject(o, "cpu", t->cpu);
 	cJSON_AddNumberToObject(o, "memory_mb", (double)t->memory_mb);
+	cJSON_AddItemToObject(o, "additional_containers",
+	    tfsidecar_json(t->sidecars, t->nsidecars));
 	add_env(o, &t->env);
 	steps = cJSON_AddArrayToObject(o, "steps");
 	for (i = 0; i < t->nsteps; i++) {
@@ -327,6 +333,10 @@ tfjson_task_parse(const cJSON *o, struct tf_task *t, char **cause)
 		}
 		t->cpu = v->valuedouble;
 	}
+	if (tfsidecar_json_parse(cJSON_GetObjectItemCaseSensitive(o,
+	    "additional_containers"), &t->sidecars, &t->nsidecars,
+	    cause) == -1)
+		goto fail;
 	if (get_int(o, "memory_mb", 0, INT64_C(1) << 40, &t->memory_mb,
 	    cause) == -1 ||
 	    get_int(o, "timeout_s", 0, INT64_C(1) << 40, &t->timeout_s,

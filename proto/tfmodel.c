@@ -165,6 +165,44 @@ str_copy(const char *s)
 	return (s != NULL ? xstrdup(s) : NULL);
 }
 
+void
+tf_sidecars_free(struct tf_sidecar *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].image);
+		tf_env_free(&v[i].env);
+		strv_free(v[i].command, v[i].ncommand);
+		strv_free(v[i].readiness, v[i].nreadiness);
+	}
+	free(v);
+}
+
+struct tf_sidecar *
+tf_sidecars_copy(const struct tf_sidecar *v, size_t n)
+{
+	struct tf_sidecar	*c;
+	size_t			 i, j;
+
+	if (n == 0)
+		return (NULL);
+	c = xcalloc(n, sizeof *c);
+	for (i = 0; i < n; i++) {
+		c[i] = v[i];
+		c[i].name = xstrdup(v[i].name);
+		c[i].image = xstrdup(v[i].image);
+		memset(&c[i].env, 0, sizeof c[i].env);
+		for (j = 0; j < v[i].env.n; j++)
+			tf_env_set(&c[i].env, v[i].env.v[j].key,
+			    v[i].env.v[j].value);
+		c[i].command = strv_copy(v[i].command, v[i].ncommand);
+		c[i].readiness = strv_copy(v[i].readiness, v[i].nreadiness);
+	}
+	return (c);
+}
+
 /* Free the members of one step. */
 static void
 tf_step_free(struct tf_step *s)
@@ -194,6 +232,7 @@ tf_task_free(struct tf_task *t)
 	free(t->image);
 	free(t->dockerfile);
 	strv_free(t->docker_arguments, t->ndocker_arguments);
+	tf_sidecars_free(t->sidecars, t->nsidecars);
 	tf_env_free(&t->env);
 	for (i = 0; i < t->nsteps; i++)
 		tf_step_free(&t->steps[i]);
@@ -225,6 +264,8 @@ tf_task_copy(struct tf_task *dst, const struct tf_task *src)
 	dst->ndocker_arguments = src->ndocker_arguments;
 	dst->cpu = src->cpu;
 	dst->memory_mb = src->memory_mb;
+	dst->sidecars = tf_sidecars_copy(src->sidecars, src->nsidecars);
+	dst->nsidecars = src->nsidecars;
 	for (i = 0; i < src->env.n; i++)
 		tf_env_set(&dst->env, src->env.v[i].key, src->env.v[i].value);
 	if (src->nsteps != 0)

@@ -1,4 +1,4 @@
-/* tfunits.c -- Cirrus quantities: timeout_in durations and memory sizes. */
+/* tfunits.c -- Cirrus quantities: timeout_in durations, memory sizes, CPUs. */
 
 #include <ctype.h>
 #include <errno.h>
@@ -102,5 +102,21 @@ tfunits_memory(const char *s, int64_t *out)
 	if (v < 1 || v > 64.0 * 1024 * 1024)
 		return (-1);
 	*out = (int64_t)v;
+	return (0);
+}
+
+/* Parse a number of CPUs; 0 or -1. */
+int
+tfunits_cpu(const char *s, double *out)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) ||
+	    v <= 0 || v > 1024)
+		return (-1);
+	*out = v;
 	return (0);
 }

@@ -1,4 +1,4 @@
-/* tfunits.h -- Cirrus quantities: timeout_in durations and memory sizes. */
+/* tfunits.h -- Cirrus quantities: timeout_in durations, memory sizes, CPUs. */
 #ifndef PROTO_TFUNITS_H
 #define PROTO_TFUNITS_H
 
@@ -11,5 +11,8 @@
 int	 tfunits_timeout(const char *, int64_t *out);
 /* "4G", "512Mi", "2048" (MB) into MB; 0, or -1 with *out untouched. */
 int	 tfunits_memory(const char *, int64_t *out);
+/* "0.5", "4" CPUs, above 0 and at most 1024; 0, or -1 with *out
+ * untouched. */
+int	 tfunits_cpu(const char *, double *out);
 
 #endif

@@ -602,7 +602,8 @@ Test(settings, container_resources)
 	    "a_task:\n  container:\n    image: x\n    cpu: 0.5\n"
 	    "    memory: 512Mi\n    dockerfile: ci/Dockerfile\n"
 	    "    docker_arguments:\n      A: 1\n      B: two\n"
-	    "    additional_containers:\n      - name: db\n  script: x\n"
+	    "    additional_containers:\n      - name: db\n"
+	    "        image: mysql\n  script: x\n"
 	    "b_task:\n  container:\n    image: x\n    cpu: 4\n"
 	    "    memory: 4G\n  script: x\n"
 	    "c_task:\n  container:\n    image: x\n    memory: 2048\n"
@@ -618,9 +619,9 @@ Test(settings, container_resources)
 	cr_assert_eq(task(tf, "b")->memory_mb, 4096);
 	cr_assert_float_eq(task(tf, "b")->cpu, 4.0, 1e-9);
 	cr_assert_eq(task(tf, "c")->memory_mb, 2048);
-	cr_assert_eq(tf->nwarnings, 1);
-	cr_assert_str_eq(tf->warnings[0], "t.yml:10:5: additional_containers "
-	    "not supported, ignored");
+	cr_assert_eq(t->nsidecars, 1);
+	cr_assert_str_eq(t->sidecars[0].image, "mysql");
+	cr_assert_eq(tf->nwarnings, 0);
 	taskfile_free(tf);
 }
 
