@@ -25,8 +25,10 @@
 #include "proto/util.h"
 
 /* How long after timeout_in the daemon stops a container whose runner
- * has not ended it (the runner's watchdog is the first line). */
-#define EXEC_TIMEOUT_GRACE_MS	30000
+ * has not ended it (the runner's watchdog is the first line); a task with
+ * on_timeout steps gets Cirrus's extra budget of 5 minutes for them. */
+#define EXEC_TIMEOUT_GRACE_MS		30000
+#define EXEC_ON_TIMEOUT_BUDGET_MS	(5 * 60 * 1000)
 
 /* State of one run, handed to the Podman and runner callbacks. */
 struct exec {
@@ -268,6 +270,21 @@ exec_warning(const char *w, void *arg)
 		EXEC_SAY(e, "cpu limit %g not applied: %s", e->spec.cpu, w);
 }
 
+int64_t
+executor_budget_ms(const struct tf_task *spec, int64_t *timeout_s)
+{
+	int64_t	 t, extra = EXEC_TIMEOUT_GRACE_MS;
+	size_t	 i;
+
+	t = spec->timeout_s > 0 ? spec->timeout_s : TF_DEFAULT_TIMEOUT_S;
+	for (i = 0; i < spec->nsteps; i++)
+		if (spec->steps[i].when == WHEN_ON_TIMEOUT)
+			extra = EXEC_ON_TIMEOUT_BUDGET_MS;
+	if (timeout_s != NULL)
+		*timeout_s = t;
+	return (t * 1000 + extra);
+}
+
 /* The environment of the container: built-ins, then the task's, then -e. */
 static char **
 exec_env_list(struct exec *e, const char *workdir)
@@ -284,6 +301,17 @@ exec_env_list(struct exec *e, const char *workdir)
 	tf_env_set(&env, "CIRRUS_TASK_ID", buf);
 	snprintf(buf, sizeof buf, "%" PRId64, e->task->job_id);
 	tf_env_set(&env, "CIRRUS_BUILD_ID", buf);
+	if (e->spec.alias != NULL)
+		tf_env_set(&env, "CIRRUS_TASK_NAME_ALIAS", e->spec.alias);
+	/* The task's place among the job's tasks, in their order. */
+	for (i = 0; i < e->job->ntasks; i++) {
+		if (e->job->tasks[i].id != e->task->id)
+			continue;
+		snprintf(buf, sizeof buf, "%zu", i);
+		tf_env_set(&env, "CI_NODE_INDEX", buf);
+		snprintf(buf, sizeof buf, "%zu", e->job->ntasks);
+		tf_env_set(&env, "CI_NODE_TOTAL", buf);
+	}
 	for (i = 0; i < e->spec.env.n; i++)
 		tf_env_set(&env, e->spec.env.v[i].key, e->spec.env.v[i].value);
 	if (e->job->env != NULL && (user = cJSON_Parse(e->job->env)) != NULL) {
@@ -616,9 +644,7 @@ executor_run(const struct exec_env *env, int64_t task_id,
 	}
 	/* A backstop: the runner ends the steps at timeout_in itself and
 	 * then runs the on_timeout steps. */
-	e.deadline = now_mono_ms() + (e.spec.timeout_s > 0 ?
-	    e.spec.timeout_s : TF_DEFAULT_TIMEOUT_S) * 1000 +
-	    EXEC_TIMEOUT_GRACE_MS;
+	e.deadline = now_mono_ms() + executor_budget_ms(&e.spec, NULL);
 	if (podman_open(env->podman_url, &pm, &cause) == -1 ||
 	    exec_image(&e, pm, &cause) == -1 ||
 	    exec_container(&e, pm, &exit_code, &cause) == -1) {

@@ -13,6 +13,7 @@ struct store_task;
 struct logstore;
 struct blobstore;
 struct gc_policy;
+struct tf_task;
 
 /* What every executor shares; owned by the daemon, outlives executors. */
 struct exec_env {
@@ -73,5 +74,11 @@ enum task_state executor_outcome(struct exec_control *,
 	    int cur_step, int *exit_code, char **reason);
 void	executor_finish(const struct exec_env *, const struct store_task *,
 	    enum task_state, int exit_code, const char *reason);
+/*
+ * How long after its start a task's container may run: timeout_in (its
+ * value in *timeout_s unless NULL), then 5 minutes for on_timeout steps
+ * as in Cirrus, or else a short grace for the runner to end it itself.
+ */
+int64_t	executor_budget_ms(const struct tf_task *spec, int64_t *timeout_s);
 
 #endif

@@ -48,9 +48,11 @@ void
 jobenv_builtins(struct tf_env *env)
 {
 	tf_env_set(env, "CI", "true");
+	tf_env_set(env, "CONTINUOUS_INTEGRATION", "true");
 	tf_env_set(env, "CIRRUS_CI", "true");
 	tf_env_set(env, "CIRRUS_ENVIRONMENT", "stratus");
 	tf_env_set(env, "CIRRUS_OS", "linux");
+	tf_env_set(env, "OS", "linux");
 }
 
 void

@@ -171,24 +171,26 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
 	return (r);
 }
 
-/* The task's timeout as a wall-clock deadline from its start. */
+/* The task's budget (executor_budget_ms) as a wall-clock deadline. */
 static int64_t
 adopt_deadline(const struct store_task *t, int64_t *timeout_s)
 {
 	struct tf_task	 spec;
 	cJSON		*json;
 	char		*cause = NULL;
+	int64_t		 budget;
 
-	*timeout_s = TF_DEFAULT_TIMEOUT_S;
 	if ((json = cJSON_Parse(t->spec)) != NULL &&
 	    tfjson_task_parse(json, &spec, &cause) == 0) {
-		if (spec.timeout_s > 0)
-			*timeout_s = spec.timeout_s;
+		budget = executor_budget_ms(&spec, timeout_s);
 		tf_task_free(&spec);
+	} else {
+		memset(&spec, 0, sizeof spec);
+		budget = executor_budget_ms(&spec, timeout_s);
 	}
 	free(cause);
 	cJSON_Delete(json);
-	return (t->started_ms + *timeout_s * 1000);
+	return (t->started_ms + budget);
 }
 
 /*
@@ -340,6 +342,8 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 		reason = xasprintf("lost the re-adopted container: %s", cause);
 		goto remove;
 	}
+	if (a.parser.timed_out)
+		timed_out = 1;	/* the runner's own watchdog ended the steps */
 	st = executor_outcome(ctl, a.task, timed_out, timeout_s, a.cur_step,
 	    &exit_code, &reason);
 remove:

@@ -176,6 +176,7 @@ env:
   FROM_FILE: file
   OVERRIDDEN: by-file
 vars_task:
+  alias: v
   set_script: echo "LATER=from-cirrus-env" >> "\$CIRRUS_ENV"
   cfg_file:
     path: \$CIRRUS_WORKING_DIR/out/cfg.txt
@@ -187,6 +188,7 @@ vars_task:
     - echo "cfg=\$(cat out/cfg.txt) var=\$(cat ~/var.txt)"
     - echo "later=\$LATER"
     - echo "ci=\$CI cirrus_ci=\$CIRRUS_CI os=\$CIRRUS_OS"
+    - echo "cont=\$CONTINUOUS_INTEGRATION os=\$OS alias=\$CIRRUS_TASK_NAME_ALIAS node=\$CI_NODE_INDEX/\$CI_NODE_TOTAL"
     - echo "task=\$CIRRUS_TASK_NAME id=\$CIRRUS_TASK_ID build=\$CIRRUS_BUILD_ID"
     - echo "wd=\$CIRRUS_WORKING_DIR"
     - echo "branch=\$CIRRUS_BRANCH"
@@ -214,6 +216,8 @@ grep -q '^vars | later=from-cirrus-env$' "$T/out"
 ok "a line appended to CIRRUS_ENV is in the environment of later steps"
 grep -q '^vars | cfg=from=file $(echo no) var=by-user$' "$T/out"
 ok "file steps: from_contents with variables expanded (only), variable_name"
+grep -q '^vars | cont=true os=linux alias=v node=0/2$' "$T/out"
+ok "CONTINUOUS_INTEGRATION, OS, CIRRUS_TASK_NAME_ALIAS, CI_NODE_INDEX and CI_NODE_TOTAL are set"
 grep -q '^vars | ci=true cirrus_ci=true os=linux$' "$T/out"
 ok "CI, CIRRUS_CI and CIRRUS_OS are set"
 grep -Eq '^vars \| task=vars id=[0-9]+ build='"$job"'$' "$T/out"

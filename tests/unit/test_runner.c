@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/executor.h"
 #include "daemon/runner.h"
 #include "proto/util.h"
 
@@ -325,4 +326,25 @@ Test(runner, file_steps_write_contents_and_variables)
 		cr_assert(setenv("HOME", home, 1) == 0);
 	free(home);
 	buf_free(&sn.out);
+}
+
+Test(runner, on_timeout_steps_get_five_more_minutes)
+{
+	struct tf_step	 steps[2] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .when = WHEN_ON_SUCCESS },
+		{ .name = "b", .kind = STEP_SCRIPT, .when = WHEN_ON_TIMEOUT },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 1,
+			       .timeout_s = 60 };
+	int64_t		 timeout_s = 0;
+
+	/* The daemon's backstop: a short grace for the runner's watchdog. */
+	cr_assert_eq(executor_budget_ms(&t, &timeout_s), 60 * 1000 + 30000);
+	cr_assert_eq(timeout_s, 60);
+	t.nsteps = 2;
+	cr_assert_eq(executor_budget_ms(&t, NULL), 60 * 1000 + 300000);
+	t.timeout_s = 0;
+	cr_assert_eq(executor_budget_ms(&t, &timeout_s),
+	    TF_DEFAULT_TIMEOUT_S * 1000 + 300000);
+	cr_assert_eq(timeout_s, TF_DEFAULT_TIMEOUT_S);
 }
