@@ -352,10 +352,10 @@ dc_collect(const void *tar, size_t len, const struct dockerfile_srcs *srcs,
 static int
 dc_precise(const void *tar, size_t len, const char *dockerfile,
     const char *const *args, size_t nargs, unsigned char d[SHA256_LEN],
-    size_t *nused, char **why)
+    size_t *nused, struct dockerctx_bases *bases, char **why)
 {
 	struct dc_scan		 sc;
-	struct dockerfile_srcs	 srcs = { NULL, 0 };
+	struct dockerfile_srcs	 srcs = { 0 };
 	struct dockerignore	*ig = NULL;
 	struct dc_entry		*v = NULL;
 	struct sha256_ctx	 c;
@@ -427,6 +427,12 @@ dc_precise(const void *tar, size_t len, const char *dockerfile,
 	}
 	sha256_final(&c, d);
 	*nused = n;
+	if (bases != NULL) {
+		bases->v = srcs.bases;
+		bases->n = srcs.nbases;
+		srcs.bases = NULL;
+		srcs.nbases = 0;
+	}
 	rv = 0;
 out:
 	for (i = 0; i < n; i++) {
@@ -452,7 +458,8 @@ out:
 int
 dockerctx_digest(const void *tar, size_t len, const char *snapshot,
     const char *dockerfile, const char *const *args, size_t nargs,
-    char hex[SHA256_HEXLEN + 1], size_t *nused, char **why)
+    char hex[SHA256_HEXLEN + 1], size_t *nused,
+    struct dockerctx_bases *bases, char **why)
 {
 	struct sha256_ctx	 c;
 	unsigned char		 d[SHA256_LEN];
@@ -460,7 +467,9 @@ dockerctx_digest(const void *tar, size_t len, const char *snapshot,
 
 	*why = NULL;
 	*nused = 0;
-	if (dc_precise(tar, len, dockerfile, args, nargs, d, nused,
+	if (bases != NULL)
+		memset(bases, 0, sizeof *bases);
+	if (dc_precise(tar, len, dockerfile, args, nargs, d, nused, bases,
 	    why) == 0) {
 		sha256_hex(d, hex);
 		return (1);
@@ -474,4 +483,16 @@ dockerctx_digest(const void *tar, size_t len, const char *snapshot,
 	sha256_final(&c, d);
 	sha256_hex(d, hex);
 	return (0);
+}
+
+void
+dockerctx_bases_free(struct dockerctx_bases *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->v[i]);
+	free(b->v);
+	b->v = NULL;
+	b->n = 0;
 }

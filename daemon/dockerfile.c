@@ -448,6 +448,57 @@ out:
 	return (rv);
 }
 
+/* 1 when name is in v (case-insensitive, as stage names are). */
+static int
+df_listed(char *const *v, size_t n, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(v[i], name) == 0)
+			return (1);
+	return (0);
+}
+
+/* FROM [--platform=...] IMAGE [AS NAME]: note the base and the stage. */
+static int
+df_from(struct dockerfile_srcs *srcs, const char *args, unsigned line,
+    char **why)
+{
+	char	**words = NULL, *flag;
+	size_t	  n = 0, i;
+	int	  rv = -1;
+
+	while (df_flag(&args, &flag))
+		free(flag);
+	if (df_words(args, line, &words, &n, why) == -1)
+		goto out;
+	if (n != 1 && !(n == 3 && strcasecmp(words[1], "as") == 0)) {
+		*why = xasprintf("line %u: FROM takes an image and perhaps "
+		    "AS name", line);
+		goto out;
+	}
+	if (strchr(words[0], '$') == NULL &&
+	    strcasecmp(words[0], "scratch") != 0 &&
+	    !df_listed(srcs->stages, srcs->nstages, words[0]) &&
+	    !df_listed(srcs->bases, srcs->nbases, words[0])) {
+		srcs->bases = xreallocarray(srcs->bases, srcs->nbases + 1,
+		    sizeof *srcs->bases);
+		srcs->bases[srcs->nbases++] = xstrdup(words[0]);
+	}
+	if (n == 3) {
+		srcs->stages = xreallocarray(srcs->stages, srcs->nstages + 1,
+		    sizeof *srcs->stages);
+		srcs->stages[srcs->nstages++] = xstrdup(words[2]);
+	}
+	rv = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+	return (rv);
+}
+
 /* One logical line (leading whitespace gone).  0, or -1 with why. */
 static int
 df_instruction(struct dockerfile_srcs *srcs, const char *text,
@@ -478,6 +529,8 @@ df_instruction(struct dockerfile_srcs *srcs, const char *text,
 		rv = -1;
 	} else if (strcmp(cmd, "run") == 0)
 		rv = df_run(args, line, why);
+	else if (strcmp(cmd, "from") == 0)
+		rv = df_from(srcs, args, line, why);
 	else if (strcmp(cmd, "copy") == 0 || strcmp(cmd, "add") == 0)
 		rv = df_copy(srcs, args, line, esc,
 		    cmd[0] == 'c' ? "COPY" : "ADD", why);
@@ -556,4 +609,14 @@ dockerfile_srcs_free(struct dockerfile_srcs *srcs)
 	free(srcs->v);
 	srcs->v = NULL;
 	srcs->n = 0;
+	for (i = 0; i < srcs->nbases; i++)
+		free(srcs->bases[i]);
+	free(srcs->bases);
+	srcs->bases = NULL;
+	srcs->nbases = 0;
+	for (i = 0; i < srcs->nstages; i++)
+		free(srcs->stages[i]);
+	free(srcs->stages);
+	srcs->stages = NULL;
+	srcs->nstages = 0;
 }

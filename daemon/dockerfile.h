@@ -20,6 +20,12 @@ struct dockerfile_src {
 struct dockerfile_srcs {
 	struct dockerfile_src	*v;
 	size_t			 n;
+	/* The images FROM builds on, each once, in order: not "scratch", not
+	 * an earlier stage, none holding a variable (those are left out). */
+	char			**bases;
+	size_t			 nbases;
+	char			**stages;	/* FROM ... AS name, so far */
+	size_t			 nstages;
 };
 
 /*

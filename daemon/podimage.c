@@ -43,6 +43,51 @@ out:
 	return (ret);
 }
 
+/* GET /images/{name}/json: its "Id", or 404. */
+int
+podman_image_id(struct podman *p, const char *image, char **id,
+    char **cause)
+{
+	struct reply	 r;
+	cJSON		*j = NULL;
+	const cJSON	*v;
+	char		*name, *path, *what;
+	int		 ret = -1;
+
+	*id = NULL;
+	name = podman_escape(image, "/:@");
+	path = xasprintf("/images/%s/json", name);
+	what = xasprintf("image inspect %s", image);
+	podman_reply_init(&r, PODMAN_REPLY_MAX);
+	if (podman_call(p, "GET", path, NULL, NULL, 0, PODMAN_CALL_S, &r,
+	    what, cause) != 0)
+		goto out;
+	if (r.status == 404) {
+		ret = 0;
+		goto out;
+	}
+	if (r.status != 200) {
+		*cause = podman_status_cause(what, r.status, &r.body);
+		goto out;
+	}
+	if (r.body.len == 0 || (j = cJSON_ParseWithLength(r.body.data,
+	    r.body.len)) == NULL ||
+	    !cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(j, "Id")) ||
+	    v->valuestring == NULL || *v->valuestring == '\0') {
+		*cause = xasprintf("%s: an answer without an Id", what);
+		goto out;
+	}
+	*id = xstrdup(v->valuestring);
+	ret = 0;
+out:
+	cJSON_Delete(j);
+	buf_free(&r.body);
+	free(what);
+	free(path);
+	free(name);
+	return (ret);
+}
+
 /* State of a pull while its JSON lines arrive. */
 struct pull {
 	void	(*cb)(const char *, void *);

@@ -55,6 +55,10 @@ int	podman_ping(struct podman *, char **cause);
 /* 0 and *exists set, or -1. */
 int	podman_image_exists(struct podman *, const char *image, int *exists,
 	    char **cause);
+/* The image's id into *id (caller frees), or NULL when there is no such
+ * image.  0, or -1. */
+int	podman_image_id(struct podman *, const char *image, char **id,
+	    char **cause);
 /* Pull with policy=missing; each progress line is passed to cb (may be
  * NULL).  -1 with Podman's error text when the pull fails. */
 int	podman_image_pull(struct podman *, const char *image,

@@ -232,9 +232,59 @@ ws_build_line(const char *line, void *arg)
 	free(s);
 }
 
+/*
+ * Mix into hex the identity of each image the Dockerfile builds on, pulled
+ * first when missing (as the build would): a base image rebuilt or pulled
+ * anew gives a new tag.  0, or -1 with cause.
+ */
+static int
+ws_image_bases(struct workspace *ws, struct podman *pm,
+    const struct dockerctx_bases *bases, char hex[SHA256_HEXLEN + 1],
+    char **cause)
+{
+	struct sha256_ctx	 c;
+	unsigned char		 d[SHA256_LEN];
+	char			*id = NULL;
+	size_t			 i;
+	int			 rv = -1;
+
+	if (bases->n == 0)
+		return (0);
+	sha256_init(&c);
+	sha256_update(&c, hex, strlen(hex) + 1);
+	for (i = 0; i < bases->n; i++) {
+		if (podman_image_id(pm, bases->v[i], &id, cause) == -1)
+			goto out;
+		if (id == NULL) {
+			ws_say(ws, "pulling %s, which the Dockerfile builds on",
+			    bases->v[i]);
+			if (podman_image_pull(pm, bases->v[i], ws_build_line,
+			    ws, cause) == -1 ||
+			    podman_image_id(pm, bases->v[i], &id, cause) == -1)
+				goto out;
+			if (id == NULL) {
+				*cause = xasprintf("image %s: not there after "
+				    "its pull", bases->v[i]);
+				goto out;
+			}
+		}
+		sha256_update(&c, bases->v[i], strlen(bases->v[i]) + 1);
+		sha256_update(&c, id, strlen(id) + 1);
+		free(id);
+		id = NULL;
+	}
+	sha256_final(&c, d);
+	sha256_hex(d, hex);
+	rv = 0;
+out:
+	free(id);
+	return (rv);
+}
+
 int
 workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 {
+	struct dockerctx_bases	 bases = { NULL, 0 };
 	char			 hex[SHA256_HEXLEN + 1], *tag = NULL;
 	char			*why = NULL;
 	void			*blob = NULL;
@@ -253,12 +303,15 @@ workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 		goto out;
 	if (dockerctx_digest(blob, len, ws->job->blob, ws->spec->dockerfile,
 	    (const char *const *)ws->spec->docker_arguments,
-	    ws->spec->ndocker_arguments, hex, &nused, &why) == 0)
+	    ws->spec->ndocker_arguments, hex, &nused, &bases, &why) == 0)
 		ws_say(ws, "the image tag covers the whole snapshot: %s", why);
 	else
-		ws_say(ws, "the image tag covers %s, its arguments and %zu "
-		    "context entr%s", ws->spec->dockerfile, nused,
-		    nused == 1 ? "y" : "ies");
+		ws_say(ws, "the image tag covers %s, its arguments, %zu "
+		    "context entr%s and %zu base image%s",
+		    ws->spec->dockerfile, nused, nused == 1 ? "y" : "ies",
+		    bases.n, bases.n == 1 ? "" : "s");
+	if (ws_image_bases(ws, pm, &bases, hex, cause) == -1)
+		goto out;
 	tag = xasprintf("localhost/stratus-dockerfile:%.24s", hex);
 	if (podman_image_exists(pm, tag, &exists, cause) == -1)
 		goto out;
@@ -280,6 +333,7 @@ workspace_image(struct workspace *ws, struct podman *pm, char **cause)
 	tag = NULL;
 	rv = 0;
 out:
+	dockerctx_bases_free(&bases);
 	free(why);
 	free(blob);
 	free(tag);

@@ -231,7 +231,7 @@ grep -q 'building image' "$T/out" && grep -q '^f | built$' "$T/out" &&
     grep -q '^f | one$' "$T/out"
 ok "container: dockerfile: builds the image and runs in it"
 # Covered: nonce.txt, app, app/data.txt (app/debug.log is ignored).
-grep -q 'image tag covers ci/Dockerfile, its arguments and 3 context entries' "$T/out" &&
+grep -q 'image tag covers ci/Dockerfile, its arguments, 3 context entries and 1 base image' "$T/out" &&
     grep -q '^f | data.txt$' "$T/out" && ! grep -q 'debug.log' "$T/out" &&
     ! grep -q '^f | README$' "$T/out"
 ok "the tag covers the files COPY takes; Podman leaves out .dockerignore's as the tag does"
@@ -245,6 +245,27 @@ echo two >"$F/app/data.txt"
 (cd "$F" && st run) >"$T/out3" 2>&1
 grep -q 'building image' "$T/out3" && grep -q '^f | two$' "$T/out3"
 ok "editing a file COPY takes builds a new image"
+# The tag covers the identity of the image FROM names: a base image that
+# changes (rebuilt, pulled anew) builds a new image.
+base=localhost/stratus-base-$$:1
+podman tag "$IMAGE" "$base"
+B=$T/dfb
+project "$B" <<EOF
+container:
+  dockerfile: Dockerfile
+b_task:
+  b_script: cat /data.txt
+EOF
+printf 'FROM %s\nCOPY data.txt /\n' "$base" >"$B/Dockerfile"
+(cd "$B" && st run) >"$T/outb1" 2>&1 && (cd "$B" && st run) >"$T/outb2" 2>&1
+grep -q 'building image' "$T/outb1" && grep -q 'built before' "$T/outb2"
+ok "a Dockerfile on an unchanged base image reuses its image"
+printf 'FROM %s\nLABEL stratus.test=%s\n' "$IMAGE" "$$" |
+    podman build -q -t "$base" -f - "$T" >/dev/null 2>&1
+(cd "$B" && st run) >"$T/outb3" 2>&1
+grep -q 'building image' "$T/outb3" && [ "$(tags "$T/outb3")" != "$(tags "$T/outb1")" ]
+ok "a base image that changed builds a new image"
+podman rmi -f "$base" >/dev/null 2>&1
 printf 'FROM %s\nARG F=nonce.txt\nCOPY $F /ctx/\n' "$IMAGE" >"$F/ci/Dockerfile"
 printf 'f_task:\n  container:\n    dockerfile: ci/Dockerfile\n  f_script: cat /ctx/nonce.txt\n' \
     >"$F/.cirrus.yml"

@@ -128,7 +128,7 @@ digest_args(const char *df, const char *const *args, size_t nargs,
 	pack();
 	free(why);
 	r = dockerctx_digest(tb.data, tb.len, SNAP, df, args, nargs, hex,
-	    &nused, &why);
+	    &nused, NULL, &why);
 	if (precise)
 		cr_assert_eq(r, 1, "fell back: %s", why ? why : "?");
 	else
@@ -422,7 +422,7 @@ Test(dockerctx, odd_snapshots_fall_back)
 	buf_free(&tb);
 	free(why);
 	cr_assert_eq(dockerctx_digest("junk", 4, SNAP, "Dockerfile", NULL, 0,
-	    (char [SHA256_HEXLEN + 1]){ 0 }, &nused, &why), 0);
+	    (char [SHA256_HEXLEN + 1]){ 0 }, &nused, NULL, &why), 0);
 }
 
 Test(dockerctx, hard_link_outside_the_sources_is_fine)

@@ -225,3 +225,32 @@ Test(dockerfile, clean)
 	free(p);
 	cr_assert_null(dockerfile_clean("a/../../c"));
 }
+
+/* The bases of text, '|'-joined. */
+static const char *
+bases(const char *text)
+{
+	struct dockerfile_srcs	 s;
+	char			*why = NULL;
+	size_t			 i;
+
+	got[0] = '\0';
+	cr_assert_eq(dockerfile_sources(text, strlen(text), &s, &why), 0,
+	    "fell back: %s", why);
+	for (i = 0; i < s.nbases; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+		    i > 0 ? "|" : "", s.bases[i]);
+	dockerfile_srcs_free(&s);
+	return (got);
+}
+
+Test(dockerfile, from_names_the_base_images)
+{
+	cr_assert_str_eq(bases("FROM debian:12\n"), "debian:12");
+	/* Stages are no images; scratch and variables are left out. */
+	cr_assert_str_eq(bases("FROM golang:1 AS build\nRUN make\n"
+	    "from --platform=linux/amd64 alpine:3 as run\nFROM build\n"
+	    "FROM BUILD AS again\nFROM scratch\nARG B=x\nFROM $B\n"
+	    "FROM golang:1\n"), "golang:1|alpine:3");
+	FALLS("FROM a b\n", "FROM takes an image");
+}

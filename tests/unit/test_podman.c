@@ -221,6 +221,23 @@ Test(podman, image_exists)
 	cr_assert_eq(exists, 0);
 }
 
+Test(podman, image_id)
+{
+	char	*cause = NULL, *id = NULL, *again = NULL;
+
+	cr_assert_eq(podman_image_id(pm, IMAGE, &id, &cause), 0, "%s", cause);
+	cr_assert_not_null(id);
+	cr_assert_eq(strspn(id, "0123456789abcdef"), 64, "id %s", id);
+	cr_assert_eq(podman_image_id(pm, IMAGE, &again, &cause), 0, "%s",
+	    cause);
+	cr_assert_str_eq(id, again);
+	free(again);
+	free(id);
+	cr_assert_eq(podman_image_id(pm, "localhost/stratus-no-such:1", &id,
+	    &cause), 0, "%s", cause);
+	cr_assert_null(id);
+}
+
 static void
 pull_line(const char *line, void *arg)
 {
