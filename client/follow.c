@@ -29,6 +29,7 @@ struct follow_log {
 	int		 bol;		/* a stamp comes next */
 	size_t		 stamplen;	/* of it received */
 	char		 stamp[API_STAMP_LEN + 2];	/* the line's */
+	int		 bad_stamp;	/* the daemon sent no stamp */
 	int		 armed;		/* wants (another) stream */
 	int		 active;	/* a stream is open */
 	int		 failures;	/* drops in a row */
@@ -580,6 +581,11 @@ follow_data(const char *data, size_t len, void *arg)
 			data += take;
 			len -= take;
 			if (l->stamplen == API_STAMP_LEN + 1) {
+				if (l->stamp[API_STAMP_LEN] != ' ' ||
+				    !stamp_is_valid(l->stamp, API_STAMP_LEN)) {
+					l->bad_stamp = 1;
+					return (1);
+				}
 				l->stamp[API_STAMP_LEN] = '\0';
 				l->bol = 0;
 			}
@@ -727,7 +733,12 @@ follow_run(struct follow *f, char **cause)
 			} else {
 				follow_flush(l);
 				l->armed = 0;
-				if (first == NULL && !f->werr)
+				if (first == NULL && !f->werr && l->bad_stamp)
+					first = xasprintf("task %s: stratusd sent "
+					    "its log without time stamps (is it "
+					    "older than this client?); try "
+					    "without --timestamps", l->name);
+				else if (first == NULL && !f->werr)
 					first = xasprintf("task %s: %s",
 					    l->name, d.cause);
 			}

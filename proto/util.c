@@ -387,6 +387,22 @@ shell_quote(const char *s)
 	return (buf_steal(&b, NULL));
 }
 
+int
+stamp_is_valid(const char *s, size_t n)
+{
+	static const char	 shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	size_t			 i;
+
+	if (n != sizeof shape - 1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != shape[i])
+			return (0);
+	}
+	return (1);
+}
+
 /* Length of the variable name at s, 0 when none starts there. */
 static size_t
 shell_name_len(const char *s)

@@ -73,6 +73,9 @@ char	*shell_quote(const char *);
  * lone "~" becomes $HOME.  Caller frees.
  */
 char	*shell_quote_vars(const char *, int tilde);
+/* 1 when the n bytes at s are a log line stamp as stratusd writes them:
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" (api.h API_STAMP_LEN). */
+int	 stamp_is_valid(const char *s, size_t n);
 /* 1 when s is a shell variable name: [A-Za-z_][A-Za-z0-9_]*. */
 int	 shell_is_name(const char *s);
 

@@ -155,3 +155,12 @@ Test(util, shell_quote_vars_expands_only_variables)
 	cr_assert(!shell_is_name("A-B"));
 	cr_assert(!shell_is_name(""));
 }
+
+Test(util, stamp_is_valid_takes_only_the_daemons_shape)
+{
+	cr_assert(stamp_is_valid("2026-11-29T17:20:01.123Z", 24));
+	cr_assert(!stamp_is_valid("2026-11-29T17:20:01.123Z", 23));
+	cr_assert(!stamp_is_valid("2026-11-29 17:20:01.123Z", 24));
+	cr_assert(!stamp_is_valid("line 1 of the plain log.", 24));
+	cr_assert(!stamp_is_valid("2026-11-29T17:20:01.12xZ", 24));
+}
