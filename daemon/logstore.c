@@ -129,7 +129,11 @@ logstore_times_note(struct logent *e, int64_t off)
 
 	if (e->tfd == -1 || e->tfailed || off < e->treplay)
 		return;
-	if ((now = now_wall_ms()) == e->tms)
+	/* At most one record per LOGTIMES_MIN_GAP_MS (unless the clock went
+	 * back): the index stays small however fast short lines come. */
+	now = now_wall_ms();
+	if (e->tms != INT64_MIN && now >= e->tms &&
+	    now - e->tms < LOGTIMES_MIN_GAP_MS)
 		return;
 	if (logtimes_append(e->tfd, off, now) != 0) {
 		/* A torn record is cut when the index is next opened. */

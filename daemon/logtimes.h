@@ -9,13 +9,16 @@
 
 /*
  * The index is a file of fixed records, one per appended chunk in which a
- * line starts and whose time differs from the previous record's: the
+ * line starts and that came LOGTIMES_MIN_GAP_MS or more after the previous
+ * record's (so at most 100 a second, and a line's time is at most that
+ * much early): the
  * chunk's first byte offset in the log and the wall-clock time it arrived
  * in Unix ms, each 8 bytes big-endian (doc/log-format.md).  Offsets
  * increase.  The time of a byte that starts a line is the time of the last
  * record at or before it.
  */
 #define LOGTIMES_RECORD		16
+#define LOGTIMES_MIN_GAP_MS	10
 #define LOGTIMES_STAMP_LEN	API_STAMP_LEN	/* "2024-05-01T12:34:56.789Z" */
 
 /*

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,14 @@ open_index(int64_t len, int64_t want_last)
 	    cause);
 	cr_assert_eq(last, want_last, "last %lld", (long long)last);
 	return (fd);
+}
+
+/* Sleep past the least time between two records. */
+static void
+past_gap(void)
+{
+	nanosleep(&(struct timespec){ 0, (LOGTIMES_MIN_GAP_MS + 2) * 1000000L },
+	    NULL);
 }
 
 static off_t
@@ -330,7 +339,7 @@ Test(logtimes, append_records_when_chunks_arrived)
 	nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
 	t1 = now_wall_ms();
 	store_append(ls, "two\nthr");
-	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	past_gap();
 	store_append(ls, "ee\n");	/* no line starts in it: no record */
 	t2 = now_wall_ms();
 	logstore_finish(ls, 1, 2, 1);
@@ -361,7 +370,7 @@ Test(logtimes, only_chunks_where_a_line_starts_are_noted)
 
 	ls = store_open(&dir);
 	for (i = 0; i < 7; i++) {
-		nanosleep(&(struct timespec){ 0, 3 * 1000000L }, NULL);
+		past_gap();
 		when[i] = now_wall_ms();
 		store_append(ls, chunks[i]);
 	}
@@ -384,6 +393,35 @@ Test(logtimes, only_chunks_where_a_line_starts_are_noted)
 	cr_assert_eq(logstore_mark(ls, 1, 2, 1, "MARK", &cause), 0, "%s",
 	    cause);
 	cr_assert_eq(logstore_length(ls, 1, 2, 1), 28 + 7 + 6);
+	free(path);
+	logstore_close(ls);
+	free(dir);
+}
+
+Test(logtimes, short_lines_coming_fast_add_few_records)
+{
+	struct logstore	*ls;
+	struct logtimes	*r;
+	char		*dir, *path;
+	int64_t		 t0, t1;
+	off_t		 records;
+	int		 i;
+
+	ls = store_open(&dir);
+	t0 = now_wall_ms();
+	for (i = 0; i < 2000; i++)
+		store_append(ls, "x\n");
+	t1 = now_wall_ms();
+	path = xasprintf("%s/1/2.1.times", dir);
+	records = file_size(path) / LOGTIMES_RECORD;
+	cr_assert_geq(records, 1);
+	cr_assert_leq(records, (t1 - t0) / LOGTIMES_MIN_GAP_MS + 1,
+	    "%jd records in %jd ms", (intmax_t)records, (intmax_t)(t1 - t0));
+	/* Every line still has a time, at most the gap early. */
+	r = logtimes_reader(path);
+	cr_assert_geq(logtimes_lookup(r, 2 * 1999), t0);
+	cr_assert_leq(logtimes_lookup(r, 2 * 1999), t1);
+	logtimes_free(r);
 	free(path);
 	logstore_close(ls);
 	free(dir);
@@ -485,7 +523,7 @@ Test(logtimes, truncate_cuts_the_index_rewind_keeps_it_for_the_replay)
 	ls = store_open(&dir);
 	path = xasprintf("%s/1/2.1.times", dir);
 	store_append(ls, "one\n");
-	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	past_gap();
 	store_append(ls, "two\n");
 	cr_assert_eq(file_size(path), 2 * LOGTIMES_RECORD);
 	r = logtimes_reader(path);
@@ -495,14 +533,14 @@ Test(logtimes, truncate_cuts_the_index_rewind_keeps_it_for_the_replay)
 	/* A replay of "two\n": its record stays, no new one. */
 	cr_assert_eq(logstore_rewind(ls, 1, 2, 1, 4, &cause), 0, "%s", cause);
 	cr_assert_eq(logstore_length(ls, 1, 2, 1), 4);
-	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	past_gap();
 	store_append(ls, "two\n");
 	cr_assert_eq(file_size(path), 2 * LOGTIMES_RECORD);
 	r = logtimes_reader(path);
 	cr_assert_eq(logtimes_lookup(r, 4), first);
 	logtimes_free(r);
 	/* Past the replayed bytes, new times again. */
-	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	past_gap();
 	store_append(ls, "three\n");
 	cr_assert_eq(file_size(path), 3 * LOGTIMES_RECORD);
 
@@ -510,7 +548,7 @@ Test(logtimes, truncate_cuts_the_index_rewind_keeps_it_for_the_replay)
 	cr_assert_eq(logstore_truncate(ls, 1, 2, 1, 4, &cause), 0, "%s", cause);
 	cr_assert_eq(file_size(path), 1 * LOGTIMES_RECORD);
 	before = now_wall_ms();
-	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	past_gap();
 	store_append(ls, "new\n");
 	r = logtimes_reader(path);
 	cr_assert_geq(logtimes_lookup(r, 4), before);
@@ -541,7 +579,7 @@ Test(logtimes, index_survives_a_reopen_and_goes_with_the_job)
 	b = stamped(ls, 0, 64);
 	cr_assert_str_eq(a, b);
 	/* Appending after the restart (a re-adopted task) extends it. */
-	nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+	past_gap();
 	store_append(ls, "more\n");
 	path = xasprintf("%s/1/2.1.times", dir);
 	cr_assert_eq(file_size(path), 2 * LOGTIMES_RECORD);
