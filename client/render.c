@@ -363,7 +363,7 @@ render_validate(const struct taskfile *tf)
 {
 	const struct tf_task	*t;
 	const struct tf_step	*s;
-	size_t			 i, j;
+	size_t			 i, j, k;
 
 	for (i = 0; i < tf->ntasks; i++) {
 		t = &tf->tasks[i];
@@ -395,7 +395,10 @@ render_validate(const struct taskfile *tf)
 			    tf_step_kind_name(s->kind));
 			if (s->when != WHEN_ON_SUCCESS)
 				printf(", %s", tf_when_name(s->when));
-			printf(")\n");
+			printf(")");
+			for (k = 0; k < s->ncaches; k++)	/* upload_caches */
+				printf("%s%s", k ? ", " : ": ", s->caches[k]);
+			printf("\n");
 		}
 	}
 }

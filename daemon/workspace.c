@@ -568,10 +568,75 @@ workspace_before(struct workspace *ws, struct podman *pm, const char *id,
 	return (ws_restore_caches(ws, pm, id, workdir, cause));
 }
 
-/* Save caches that are new, or changed with reupload_on_changes. */
+/* What upload_caches instructions say of a cache (ws_uploads). */
+enum ws_upload {
+	WS_UP_SAVE,		/* named by one that ran */
+	WS_UP_UNNAMED,		/* named by none */
+	WS_UP_UNREACHED		/* named only by ones that did not run */
+};
+
+/*
+ * With upload_caches instructions, which caches to save: those named by
+ * one that the runner reached (its step has begun, as the store says),
+ * whatever the result, for that is what uploading early is for.  0
+ * without any (all are saved after success), else 1 and *up (the
+ * caller's) with an entry per ws->caches.
+ */
+static int
+ws_uploads(struct workspace *ws, enum ws_upload **up)
+{
+	const struct tf_step	*s;
+	struct store_task	*now = NULL;
+	char			*cause = NULL;
+	size_t			 i, j, k, c;
+	int			 any = 0, reached;
+
+	for (i = 0; i < ws->spec->nsteps; i++)
+		any |= ws->spec->steps[i].kind == STEP_UPLOAD_CACHES;
+	if (!any)
+		return (0);
+	*up = xcalloc(ws->ncaches + 1, sizeof **up);
+	for (c = 0; c < ws->ncaches; c++)
+		(*up)[c] = WS_UP_UNNAMED;
+	if (store_task_get(ws->env->store, ws->task->id, &now, &cause) != 0) {
+		ws_say(ws, "caches: not saved: %s", cause != NULL ? cause :
+		    "the task is gone");
+		free(cause);
+		for (c = 0; c < ws->ncaches; c++)
+			(*up)[c] = WS_UP_UNREACHED;
+		return (1);
+	}
+	for (i = 0; i < ws->spec->nsteps; i++) {
+		s = &ws->spec->steps[i];
+		if (s->kind != STEP_UPLOAD_CACHES)
+			continue;
+		reached = 0;
+		for (j = 0; j < now->nsteps; j++) {
+			if (now->steps[j].idx == (int)i)
+				reached = now->steps[j].state != TASK_QUEUED &&
+				    now->steps[j].state != TASK_SKIPPED;
+		}
+		for (k = 0; k < s->ncaches; k++) {
+			for (c = 0; c < ws->ncaches; c++) {
+				if (strcmp(ws->caches[c].step->name,
+				    s->caches[k]) != 0)
+					continue;
+				if (reached)
+					(*up)[c] = WS_UP_SAVE;
+				else if ((*up)[c] == WS_UP_UNNAMED)
+					(*up)[c] = WS_UP_UNREACHED;
+			}
+		}
+	}
+	store_task_free(now);
+	return (1);
+}
+
+/* Save caches that are new, or changed with reupload_on_changes; with up
+ * (ws_uploads) only those it says. */
 static void
 ws_save_caches(struct workspace *ws, struct podman *pm, const char *id,
-    const char *workdir)
+    const char *workdir, const enum ws_upload *up)
 {
 	struct ws_cache		*wc;
 	struct sha256_ctx	 c;
@@ -585,6 +650,13 @@ ws_save_caches(struct workspace *ws, struct podman *pm, const char *id,
 	root = ws_state(ws, "caches");
 	for (i = 0; i < ws->ncaches; i++) {
 		wc = &ws->caches[i];
+		if (up != NULL && up[i] != WS_UP_SAVE) {
+			ws_say(ws, "cache %s: not saved: %s", wc->step->name,
+			    up[i] == WS_UP_UNNAMED ? "no upload_caches "
+			    "instruction names it" : "the upload_caches "
+			    "instruction naming it did not run");
+			continue;
+		}
 		for (j = 0; j < wc->step->npaths; j++) {
 			if (wc->restored[j] != NULL &&
 			    !wc->step->reupload_on_changes)
@@ -640,7 +712,8 @@ void
 workspace_after(struct workspace *ws, struct podman *pm, const char *id,
     const char *workdir, int succeeded)
 {
-	char	*root, *cause = NULL;
+	enum ws_upload	*up = NULL;
+	char		*root, *cause = NULL;
 
 	secrets_mask_flush(ws->mask);
 	root = ws_state(ws, "artifacts");
@@ -651,6 +724,9 @@ workspace_after(struct workspace *ws, struct podman *pm, const char *id,
 		free(cause);
 	}
 	free(root);
-	if (succeeded)
-		ws_save_caches(ws, pm, id, workdir);
+	if (ws_uploads(ws, &up) == 1) {
+		ws_save_caches(ws, pm, id, workdir, up);
+		free(up);
+	} else if (succeeded)
+		ws_save_caches(ws, pm, id, workdir, NULL);
 }

@@ -55,8 +55,10 @@ int	workspace_image(struct workspace *, struct podman *, char **cause);
 int	workspace_before(struct workspace *, struct podman *, const char *id,
 	    const char *workdir, char **cause);
 
-/* After the steps: collect artifacts and save caches.  Trouble is said in
- * the log; it never changes the task's result. */
+/* After the steps: collect artifacts and save caches (all of them after
+ * success, or with upload_caches instructions those named by one that ran,
+ * whatever the result).  Trouble is said in the log; it never changes the
+ * task's result. */
 void	workspace_after(struct workspace *, struct podman *, const char *id,
 	    const char *workdir, int succeeded);
 

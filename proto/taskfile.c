@@ -9,6 +9,7 @@
 #include "proto/expr.h"
 #include "proto/matrix.h"
 #include "proto/taskfile.h"
+#include "proto/tfcaches.h"
 #include "proto/tfgraph.h"
 #include "proto/tfsidecar.h"
 #include "proto/tfunits.h"
@@ -41,6 +42,8 @@ struct tp {
 	const char		*topinstance;	/* other top-level instance */
 	struct ptask		*pt;
 	size_t			 npt;
+	const struct node     **uprefs;	/* the task's upload_caches names */
+	size_t			 nuprefs;
 };
 
 static const char *instance_keys[] = {
@@ -366,6 +369,11 @@ parse_instruction(struct tp *tp, struct tf_task *t, const struct node *k,
 	char		*name;
 	size_t		 i, n;
 
+	if (strcmp(key, "upload_caches") == 0) {
+		s = step_new(t, key, STEP_UPLOAD_CACHES, when, k);
+		return (tfcaches_parse(&tp->yt, k, v, s, &tp->uprefs,
+		    &tp->nuprefs) == -1 ? -1 : 1);
+	}
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (kinds[i].kind == STEP_SCRIPT ||
 		    kinds[i].kind == STEP_BACKGROUND) {
@@ -551,6 +559,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	t->timeout_s = TF_DEFAULT_TIMEOUT_S;
 	for (i = 0; i < tp->topenv.n; i++)
 		tf_env_set(&t->env, tp->topenv.v[i].key, tp->topenv.v[i].value);
+	tp->nuprefs = 0;
 
 	for (i = 0; i < tn->npairs; i++) {
 		key = tn->pairs[i].k->str;
@@ -590,6 +599,8 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	    last[0]->str : defname);
 	expand_field(tp, t, &t->name);
 	p->base = xstrdup(t->name);
+	if (tfcaches_check(&tp->yt, t, tp->uprefs, tp->nuprefs) == -1)
+		goto out;
 
 	if (last[1] != NULL) {
 		t->only_if = xstrdup(last[1]->str);
@@ -793,6 +804,7 @@ out:
 	for (i = 0; i < tp.npt; i++)
 		tfgraph_ptask_free(&tp.pt[i]);
 	free(tp.pt);
+	free(tp.uprefs);
 	tf_env_free(&tp.topenv);
 	cont_free(&tp.topcont);
 	yamltree_free(root);

@@ -12,7 +12,8 @@ enum tf_step_kind {
 	STEP_BACKGROUND,	/* NAME_background_script */
 	STEP_CACHE,		/* NAME_cache */
 	STEP_ARTIFACTS,		/* NAME_artifacts */
-	STEP_FILE		/* NAME_file */
+	STEP_FILE,		/* NAME_file */
+	STEP_UPLOAD_CACHES	/* upload_caches */
 };
 
 enum tf_when {
@@ -55,6 +56,8 @@ struct tf_step {
 	char		*from_contents;		/* file: this, $VARs expanded */
 	char		*artifact_type;		/* artifacts */
 	char		*artifact_format;	/* artifacts */
+	char	       **caches;	/* upload_caches: names of cache steps */
+	size_t		 ncaches;
 	int		 line, column;
 };
 

@@ -78,6 +78,8 @@ tfjson_taskfile(const struct taskfile *tf)
 			    tf_step_kind_name(s->kind));
 			cJSON_AddStringToObject(so, "when",
 			    tf_when_name(s->when));
+			if (s->kind == STEP_UPLOAD_CACHES)
+				add_strv(so, "caches", s->caches, s->ncaches);
 		}
 		cJSON_AddBoolToObject(o, "allow_failures", t->allow_failures);
 		cJSON_AddNumberToObject(o, "timeout_s", (double)t->timeout_s);
@@ -128,6 +130,7 @@ tfjson_task(const struct tf_task *t)
 		add_str(so, "from_contents", s->from_contents);
 		add_str(so, "artifact_type", s->artifact_type);
 		add_str(so, "artifact_format", s->artifact_format);
+		add_strv(so, "caches", s->caches, s->ncaches);
 		cJSON_AddNumberToObject(so, "line", s->line);
 		cJSON_AddNumberToObject(so, "column", s->column);
 	}
@@ -242,7 +245,8 @@ static int
 get_step(const cJSON *so, struct tf_step *s, char **cause)
 {
 	static const enum tf_step_kind	kinds[] = { STEP_SCRIPT,
-	    STEP_BACKGROUND, STEP_CACHE, STEP_ARTIFACTS, STEP_FILE };
+	    STEP_BACKGROUND, STEP_CACHE, STEP_ARTIFACTS, STEP_FILE,
+	    STEP_UPLOAD_CACHES };
 	static const enum tf_when	whens[] = { WHEN_ON_SUCCESS,
 	    WHEN_ON_FAILURE, WHEN_ALWAYS, WHEN_ON_TIMEOUT };
 	const cJSON			*v;
@@ -286,7 +290,8 @@ get_step(const cJSON *so, struct tf_step *s, char **cause)
 	    get_str(so, "from_contents", 0, &s->from_contents, cause) == -1 ||
 	    get_str(so, "artifact_type", 0, &s->artifact_type, cause) == -1 ||
 	    get_str(so, "artifact_format", 0, &s->artifact_format,
-	    cause) == -1)
+	    cause) == -1 ||
+	    get_strv(so, "caches", &s->caches, &s->ncaches, cause) == -1)
 		return (-1);
 	if (get_int(so, "line", 0, INT32_MAX, &n, cause) == -1)
 		return (-1);

@@ -64,6 +64,8 @@ tf_step_kind_name(enum tf_step_kind k)
 		return ("artifacts");
 	case STEP_FILE:
 		return ("file");
+	case STEP_UPLOAD_CACHES:
+		return ("upload_caches");
 	}
 	return ("unknown");
 }
@@ -218,6 +220,7 @@ tf_step_free(struct tf_step *s)
 	free(s->from_contents);
 	free(s->artifact_type);
 	free(s->artifact_format);
+	strv_free(s->caches, s->ncaches);
 }
 
 /* Free the members of t (not t itself) and zero it. */
@@ -285,6 +288,7 @@ tf_task_copy(struct tf_task *dst, const struct tf_task *src)
 		d->from_contents = str_copy(s->from_contents);
 		d->artifact_type = str_copy(s->artifact_type);
 		d->artifact_format = str_copy(s->artifact_format);
+		d->caches = strv_copy(s->caches, s->ncaches);
 	}
 	dst->nsteps = src->nsteps;
 	dst->depends_on = strv_copy(src->depends_on, src->ndepends);

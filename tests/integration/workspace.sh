@@ -198,6 +198,35 @@ st cache ls >"$T/out" 2>&1
 key=$(st --json cache ls | sed -n 's/.*"key":"\([^"]*\)".*/\1/p' | head -1)
 st cache rm "$key" && [ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
 ok "cache rm removes an entry"
+# upload_caches: only the caches named by one that ran are saved, even
+# though a later step failed; the folder as it is at the end.
+U=$T/upload
+project "$U" <<EOF
+container:
+  image: $IMAGE
+u_task:
+  a_cache:
+    folder: a
+    populate_script: mkdir -p a && echo A-POPULATED >a/x
+  b_cache:
+    folder: b
+    populate_script: mkdir -p b && echo B-POPULATED >b/x
+  c_cache:
+    folder: c
+    populate_script: mkdir -p c && echo C-POPULATED >c/x
+  upload_caches: [a]
+  fail_script: echo changed-later >>a/x; cat a/x; false
+  upload_caches: c
+EOF
+(cd "$U" && st run) >"$T/out" 2>&1
+grep -q 'cache a: saved a' "$T/out" &&
+    grep -q 'cache b: not saved: no upload_caches instruction names it' "$T/out" &&
+    grep -q 'cache c: not saved: the upload_caches instruction naming it did not run' "$T/out"
+ok "upload_caches before a failing step saves its cache, and only that one"
+(cd "$U" && st run) >"$T/out" 2>&1
+grep -q 'cache a: restored a' "$T/out" && grep -q 'cache b: no entry for b' "$T/out" &&
+    grep -q 'cache c: no entry for c' "$T/out" && [ "$(grep -c '^u | changed-later' "$T/out")" = 2 ]
+ok "the next run restores it, as it was when the task ended"
 stop_daemon
 JOBS=1 start_daemon --cache-max-mb 0
 echo again >"$C/data.txt"

@@ -348,3 +348,29 @@ Test(runner, on_timeout_steps_get_five_more_minutes)
 	    TF_DEFAULT_TIMEOUT_S * 1000 + 300000);
 	cr_assert_eq(timeout_s, TF_DEFAULT_TIMEOUT_S);
 }
+
+Test(runner, upload_caches_steps_only_mark)
+{
+	char		*names[] = { "a" };
+	struct tf_step	 steps[5] = {
+		{ .name = "upload_caches", .kind = STEP_UPLOAD_CACHES,
+		  .caches = names, .ncaches = 1 },
+		{ .name = "f", .kind = STEP_SCRIPT, .script = "false" },
+		{ .name = "upload_caches", .kind = STEP_UPLOAD_CACHES,
+		  .caches = names, .ncaches = 1 },
+		{ .name = "upload_caches", .kind = STEP_UPLOAD_CACHES,
+		  .when = WHEN_ON_FAILURE, .caches = names, .ncaches = 1 },
+		{ .name = "upload_caches", .kind = STEP_UPLOAD_CACHES,
+		  .when = WHEN_ALWAYS },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 5 };
+	struct seen	 sn;
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 1);
+	/* Reached ones begin and end (0) without output, and fail nothing. */
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:1 b3:0 e3:0 b4:0 e4:0 ");
+	cr_assert_eq(sn.out.len, 0);
+	buf_free(&sn.out);
+}

@@ -355,6 +355,8 @@ Test(helpers, names)
 	cr_assert_str_eq(tf_step_kind_name(STEP_CACHE), "cache");
 	cr_assert_str_eq(tf_step_kind_name(STEP_ARTIFACTS), "artifacts");
 	cr_assert_str_eq(tf_step_kind_name(STEP_FILE), "file");
+	cr_assert_str_eq(tf_step_kind_name(STEP_UPLOAD_CACHES),
+	    "upload_caches");
 	cr_assert_str_eq(tf_when_name(WHEN_ON_SUCCESS), "on_success");
 	cr_assert_str_eq(tf_when_name(WHEN_ON_FAILURE), "on_failure");
 	cr_assert_str_eq(tf_when_name(WHEN_ALWAYS), "always");
@@ -1093,6 +1095,9 @@ assert_task_eq(const struct tf_task *a, const struct tf_task *b)
 		cr_assert_eq(x->npaths, y->npaths);
 		for (j = 0; j < x->npaths; j++)
 			cr_assert_str_eq(x->paths[j], y->paths[j]);
+		cr_assert_eq(x->ncaches, y->ncaches);
+		for (j = 0; j < x->ncaches; j++)
+			cr_assert_str_eq(x->caches[j], y->caches[j]);
 		assert_str_or_null(x->fingerprint_script,
 		    y->fingerprint_script);
 		assert_str_or_null(x->fingerprint_key, y->fingerprint_key);
@@ -1131,6 +1136,7 @@ Test(json, task_round_trip)
 	    "  r_artifacts:\n    path: out/**\n    type: t\n    format: f\n"
 	    "  f_file:\n    path: p\n    variable_name: V\n"
 	    "  on_failure:\n    s_background_script: bg\n"
+	    "    upload_caches: [c]\n"
 	    "b_task:\n  depends_on: al\n  freebsd_instance: {}\n");
 	struct tf_task	 copy, back;
 	cJSON		*j, *j2;
@@ -1234,5 +1240,112 @@ Test(minimum, second_document_ignored_with_a_warning)
 	cr_assert_eq(tf->nwarnings, 1);
 	cr_assert(strstr(tf->warnings[0], "only the first YAML document") !=
 	    NULL);
+	taskfile_free(tf);
+}
+
+/* ---- upload_caches ---- */
+
+Test(upload_caches, steps_in_declaration_order)
+{
+	struct taskfile	*tf = ok("a_task:\n  container: {image: x}\n"
+	    "  node_modules_cache:\n    folder: node_modules\n"
+	    "  upload_caches:\n    - node_modules\n"
+	    "  install_script: yarn\n"
+	    "  upload_caches: pip\n"
+	    "  pip_cache:\n    folder: ~/.cache/pip\n"
+	    "  on_failure:\n    upload_caches: [pip, node_modules]\n"
+	    "  always:\n    upload_caches: []\n");
+	struct tf_task	*t = task(tf, "a");
+	struct tf_step	*s = t->steps;
+
+	cr_assert_eq(t->nsteps, 7);
+	cr_assert_eq(tf->nwarnings, 0, "%s", tf->warnings[0]);
+	cr_assert_eq(s[1].kind, STEP_UPLOAD_CACHES);
+	cr_assert_str_eq(s[1].name, "upload_caches");
+	cr_assert_eq(s[1].when, WHEN_ON_SUCCESS);
+	cr_assert_eq(s[1].ncaches, 1);
+	cr_assert_str_eq(s[1].caches[0], "node_modules");
+	cr_assert_eq(s[1].line, 5);
+	cr_assert_eq(s[1].column, 3);
+	cr_assert_eq(s[2].kind, STEP_SCRIPT);
+	/* A single string, naming a cache declared after it. */
+	cr_assert_eq(s[3].kind, STEP_UPLOAD_CACHES);
+	cr_assert_eq(s[3].ncaches, 1);
+	cr_assert_str_eq(s[3].caches[0], "pip");
+	cr_assert_eq(s[4].kind, STEP_CACHE);
+	cr_assert_eq(s[5].kind, STEP_UPLOAD_CACHES);
+	cr_assert_eq(s[5].when, WHEN_ON_FAILURE);
+	cr_assert_eq(s[5].ncaches, 2);
+	cr_assert_str_eq(s[5].caches[0], "pip");
+	cr_assert_str_eq(s[5].caches[1], "node_modules");
+	cr_assert_eq(s[6].kind, STEP_UPLOAD_CACHES);
+	cr_assert_eq(s[6].when, WHEN_ALWAYS);
+	cr_assert_eq(s[6].ncaches, 0);
+	for (size_t i = 0; i < t->nsteps; i++)
+		cr_assert_eq(s[i].npaths != 0, s[i].kind == STEP_CACHE);
+	taskfile_free(tf);
+}
+
+Test(upload_caches, unknown_cache_is_an_error_at_the_name)
+{
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  a_cache:\n    folder: a\n"
+	    "  upload_caches: [a, b]\n  s_script: x\n",
+	    "t.yml:5:22: upload_caches: task 'a' has no cache 'b' (no "
+	    "b_cache instruction)");
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  on_failure:\n    upload_caches: pip\n",
+	    "t.yml:4:20: upload_caches: task 'a' has no cache 'pip' (no "
+	    "pip_cache instruction)");
+	/* Another task's cache does not count. */
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  a_cache:\n    folder: a\n"
+	    "b_task:\n  container: {image: x}\n"
+	    "  upload_caches:\n    - a\n",
+	    "t.yml:8:7: upload_caches: task 'b' has no cache 'a' (no "
+	    "a_cache instruction)");
+	/* Nor does an artifacts instruction of that name. */
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  a_artifacts:\n    path: a\n  upload_caches: a\n",
+	    "t.yml:5:18: upload_caches: task 'a' has no cache 'a' (no "
+	    "a_cache instruction)");
+}
+
+Test(upload_caches, bad_values)
+{
+	expect_error("a_task:\n  container: {image: x}\n  upload_caches:\n",
+	    "t.yml:3:3: upload_caches names no cache");
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  upload_caches: {a: b}\n",
+	    "t.yml:3:18: upload_caches must be a cache name or a list of "
+	    "them");
+	expect_error("a_task:\n  container: {image: x}\n"
+	    "  upload_caches: [[a]]\n",
+	    "t.yml:3:19: upload_caches must be a cache name or a list of "
+	    "them");
+}
+
+Test(upload_caches, in_matrix_tasks_and_validate_json)
+{
+	struct taskfile	*tf = ok("a_task:\n  container: {image: x}\n"
+	    "  matrix:\n    - env: {V: 1}\n    - env: {V: 2}\n"
+	    "  c_cache:\n    folder: c\n  upload_caches: c\n");
+	cJSON		*j, *st;
+	char		*s;
+
+	cr_assert_eq(tf->ntasks, 2);
+	cr_assert_eq(tf->tasks[1].steps[1].kind, STEP_UPLOAD_CACHES);
+	j = tfjson_taskfile(tf);
+	s = cJSON_PrintUnformatted(j);
+	st = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j,
+	    "tasks"), 0), "steps");
+	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(st, 1),
+	    "kind")->valuestring, "upload_caches");
+	cr_assert(strstr(s, "\"caches\":[\"c\"]") != NULL, "%s", s);
+	/* Only upload_caches steps say which caches. */
+	cr_assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(st, 0),
+	    "caches"));
+	free(s);
+	cJSON_Delete(j);
 	taskfile_free(tf);
 }
