@@ -109,6 +109,16 @@ exec_output(const char *s, size_t n, void *arg)
 		exec_log(e, s, n);
 }
 
+/* A CIRRUS_ENV value the runner reported with CIRRUS_ENV_SENSITIVE. */
+static void
+exec_value(const char *value, void *arg)
+{
+	struct exec	*e = arg;
+
+	if (e->ws != NULL)
+		workspace_mask(e->ws, value);
+}
+
 /* The workspace's ways into the log. */
 static void
 exec_ws_out(const char *s, size_t n, void *arg)
@@ -469,6 +479,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	if (workspace_before(e->ws, pm, id, workdir, cause) == -1)
 		goto remove;
 	runner_parser_init(&parser, nonce, exec_output, exec_step, e);
+	parser.value = exec_value;
 	e->parser = &parser;
 	e->step_ts0 = -1;
 	/* Where a re-adopting stratusd picks up if this one dies. */

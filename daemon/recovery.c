@@ -32,6 +32,8 @@ struct adopt {
 	struct store_task	*task;
 	struct runner_parser	 parser;
 	int64_t			 skip;		/* log bytes already fed */
+	int64_t			 primed;	/* bytes before raw_off re-parsed */
+	int			 quiet;		/* re-parsing them: log nothing */
 	int64_t			 seen;		/* bytes of this read so far */
 	int64_t			 ckpt_ms;
 	int			 cur_step;
@@ -96,7 +98,17 @@ adopt_output(const char *s, size_t n, void *arg)
 {
 	struct adopt	*a = arg;
 
-	secrets_mask_feed(a->mask, s, n);
+	if (!a->quiet)
+		secrets_mask_feed(a->mask, s, n);
+}
+
+/* A CIRRUS_ENV value to mask, also when reported before raw_off. */
+static void
+adopt_value(const char *value, void *arg)
+{
+	struct adopt	*a = arg;
+
+	secrets_mask_add(a->mask, value);
 }
 
 static void
@@ -107,16 +119,33 @@ adopt_step(int idx, int begin, int rc, void *arg)
 	if (idx < 0 || (size_t)idx >= a->task->nsteps)
 		return;
 	a->cur_step = begin ? idx : -1;
-	executor_step(a->env, a->task, idx, begin, rc, -1);
+	if (!a->quiet)
+		executor_step(a->env, a->task, idx, begin, rc, -1);
 }
 
-/* Podman's recorded output, from its start: feed what was not fed yet. */
+/*
+ * Podman's recorded output, from its start: feed what was not fed yet.
+ * The output before raw_off, logged already, goes through the parser once
+ * quietly first: the parser is then as the dead stratusd's was, and the
+ * CIRRUS_ENV values reported before raw_off are masked again (as far as
+ * Podman kept that output: a log driver that dropped its start loses them).
+ */
 static int
 adopt_logs_cb(int stream, const char *s, size_t n, void *arg)
 {
 	struct adopt	*a = arg;
-	int64_t		 drop;
+	int64_t		 drop, to;
 
+	to = a->seen + (int64_t)n;
+	if (to > a->task->raw_off)
+		to = a->task->raw_off;
+	if (a->primed >= a->seen && a->primed < to) {
+		a->quiet = 1;
+		runner_parser_feed(&a->parser, stream, s + (a->primed - a->seen),
+		    (size_t)(to - a->primed));
+		a->quiet = 0;
+		a->primed = to;
+	}
 	if (a->seen < a->skip) {
 		drop = a->skip - a->seen;
 		if ((int64_t)n <= drop) {
@@ -304,6 +333,7 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 	a.mask = workspace_mask_task(env, a.task, adopt_masked, &a);
 	runner_parser_init(&a.parser, a.task->nonce, adopt_output, adopt_step,
 	    &a);
+	a.parser.value = adopt_value;
 	a.skip = a.task->raw_off;
 	a.ckpt_ms = now_mono_ms();
 	deadline = adopt_deadline(a.task, &timeout_s);

@@ -9,6 +9,9 @@
 #include "daemon/runner.h"
 #include "proto/util.h"
 
+#define RUNNER_STR2(x)	#x
+#define RUNNER_STR(x)	RUNNER_STR2(x)
+
 void
 runner_nonce(char *nonce)
 {
@@ -82,7 +85,8 @@ runner_step(struct buf *b, const struct tf_step *s, int idx)
 	char	*q = NULL, *p = NULL;
 	size_t	 i;
 
-	buf_printf(b, "if %s; then\n__load_env\n", runner_condition(s->when));
+	buf_printf(b, "if %s; then\n__load_env; __sens\n",
+	    runner_condition(s->when));
 	buf_printf(b, "echo %d > \"$__d/cur\"; __mark b %d\n", idx, idx);
 	switch (s->kind) {
 	case STEP_SCRIPT:
@@ -130,7 +134,9 @@ runner_step(struct buf *b, const struct tf_step *s, int idx)
 /*
  * The prologue: state directory, shell, CIRRUS_ENV, a millisecond clock
  * (/proc/uptime needs no fork; busybox date has no %N), marker printing,
- * and __killtree, which stops a process and its descendants found through
+ * loading CIRRUS_ENV and reporting it with CIRRUS_ENV_SENSITIVE (od is in
+ * POSIX, coreutils and busybox; the shell alone cannot read bytes), and
+ * __killtree, which stops a process and its descendants found through
  * /proc (outside a container, where kill -1 would reach everything).
  */
 static const char runner_prologue[] =
@@ -161,6 +167,20 @@ static const char runner_prologue[] =
     "\t\tcase $__l in *=*) export \"$__l\" ;; esac\n"
     "\tdone < \"$CIRRUS_ENV\"\n"
     "}\n"
+    "__sens() {\n"
+    "\t[ \"$CIRRUS_ENV_SENSITIVE\" = true ] && [ -s \"$CIRRUS_ENV\" ] || "
+    "return 0\n"
+    "\tif ! command -v od >/dev/null 2>&1; then\n"
+    "\t\t[ -n \"$__nood\" ] || echo 'stratus: CIRRUS_ENV_SENSITIVE "
+    "needs od in the image: values are not masked' >&2\n"
+    "\t\t__nood=1; return 0\n"
+    "\tfi\n"
+    "\tod -An -v -tx1 -N " RUNNER_STR(RUNNER_ENV_MAX) " \"$CIRRUS_ENV\" | "
+    "while read -r __h; do\n"
+    "\t\tprintf '\\036stratus:%s:v:%%s\\n' \"$__h\"\n"
+    "\tdone\n"
+    "\tprintf '\\036stratus:%s:V\\n'\n"
+    "}\n"
     "__killtree() {\n"
     "\t__todo=$1; __all=\n"
     "\twhile [ -n \"$__todo\" ]; do\n"
@@ -186,7 +206,7 @@ runner_script(const struct tf_task *t, const char *nonce)
 
 	timeout = t->timeout_s > 0 ? t->timeout_s : TF_DEFAULT_TIMEOUT_S;
 	buf_init(&b, 0);
-	buf_printf(&b, runner_prologue, nonce, nonce, nonce);
+	buf_printf(&b, runner_prologue, nonce, nonce, nonce, nonce, nonce);
 	/* The steps run in a child so that a watchdog can end them and the
 	 * on_timeout steps still run afterwards. */
 	buf_addstr(&b, "__run() {\n");
@@ -239,6 +259,7 @@ runner_parser_init(struct runner_parser *p, const char *nonce,
 	p->out = out;
 	p->step = step;
 	p->arg = arg;
+	buf_init(&p->env, RUNNER_ENV_MAX);
 }
 
 /* Pass output on, remembering whether it ended a line. */
@@ -249,6 +270,77 @@ runner_emit(struct runner_parser *p, const char *s, size_t n)
 		return;
 	p->out(s, n, p->arg);
 	p->at_bol = s[n - 1] == '\n';
+}
+
+/* Hand each value of the reported CIRRUS_ENV file on, and forget it. */
+static void
+runner_env_done(struct runner_parser *p)
+{
+	char	*line, *nl, *eq, *end;
+
+	if (p->env.len == 0)
+		return;
+	end = p->env.data + p->env.len;
+	for (line = p->env.data; line < end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		*nl = '\0';
+		/* As __load_env: the name ends at the first '='. */
+		if ((eq = strchr(line, '=')) == NULL ||
+		    strlen(eq + 1) < RUNNER_ENV_MASK_MIN)
+			continue;
+		*eq = '\0';
+		if (strcmp(line, "CIRRUS_ENV_SENSITIVE") != 0 && p->value != NULL)
+			p->value(eq + 1, p->arg);
+	}
+	buf_reset(&p->env);
+}
+
+static int
+runner_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * A CIRRUS_ENV report line (kind 'v' with HEX after s, or 'V').  Never
+ * output, even malformed: it holds the values in hex.  A line that is
+ * not well-formed adds nothing.
+ */
+static void
+runner_env_marker(struct runner_parser *p, char kind, const char *s)
+{
+	unsigned char	 bytes[sizeof p->pending / 2];
+	size_t		 n = 0;
+	int		 hi, lo;
+
+	if (kind == 'V') {
+		if (*s == '\n')
+			runner_env_done(p);
+		return;
+	}
+	if (*s++ != ':')
+		return;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\n')
+			break;
+		if ((hi = runner_hexval(s[0])) == -1 ||
+		    (lo = runner_hexval(s[1])) == -1)
+			return;
+		bytes[n++] = (unsigned char)(hi << 4 | lo);
+		s += 2;
+	}
+	/* Up to RUNNER_ENV_MAX bytes in order; the rest is dropped. */
+	if (buf_add(&p->env, bytes, n) == -1)
+		(void)buf_add(&p->env, bytes, RUNNER_ENV_MAX - p->env.len);
 }
 
 /* A whole candidate line is held: a marker, or output after all. */
@@ -262,6 +354,13 @@ runner_pending_done(struct runner_parser *p)
 
 	p->pending[p->npending] = '\0';
 	s = p->pending + p->prefixlen;
+	if (p->npending > p->prefixlen &&
+	    memcmp(p->pending, p->prefix, p->prefixlen) == 0 &&
+	    (s[0] == 'v' || s[0] == 'V')) {
+		runner_env_marker(p, s[0], s + 1);
+		p->npending = 0;
+		return;
+	}
 	if (p->npending < p->prefixlen ||
 	    memcmp(p->pending, p->prefix, p->prefixlen) != 0 ||
 	    (s[0] != 'b' && s[0] != 'e' && s[0] != 't') || s[1] != ':')
@@ -343,8 +442,15 @@ runner_parser_feed(struct runner_parser *p, int stream, const char *s,
 void
 runner_parser_flush(struct runner_parser *p)
 {
+	/* A CIRRUS_ENV report cut short is never output either. */
+	if (p->npending > p->prefixlen &&
+	    memcmp(p->pending, p->prefix, p->prefixlen) == 0 &&
+	    (p->pending[p->prefixlen] == 'v' ||
+	    p->pending[p->prefixlen] == 'V'))
+		p->npending = 0;
 	if (p->npending > 0) {
 		runner_emit(p, p->pending, p->npending);
 		p->npending = 0;
 	}
+	buf_free(&p->env);
 }

@@ -256,10 +256,15 @@ secrets_mask_new(secrets_out_cb out, void *arg)
 void
 secrets_mask_add(struct secrets_mask *m, const char *value)
 {
-	size_t	n = strlen(value);
+	size_t	n = strlen(value), i;
 
-	if (n == 0)
+	if (n == 0 || m->n >= SECRETS_MASK_MAX)
 		return;
+	/* CIRRUS_ENV values come again before every step. */
+	for (i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i], value) == 0)
+			return;
+	}
 	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
 	m->v[m->n++] = xstrdup(value);
 	if (strchr(value, '\n') != NULL)

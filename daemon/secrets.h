@@ -7,6 +7,7 @@
 #define SECRETS_MAX_VALUE	(64u << 10)
 #define SECRETS_MAX_NAME	256
 #define SECRETS_MASK		"[MASKED]"
+#define SECRETS_MASK_MAX	4096	/* values one mask hides */
 
 /*
  * Secrets live in dir (created 0700), one 0600 file per secret whose name
@@ -40,7 +41,8 @@ struct secrets_mask;
 typedef void (*secrets_out_cb)(const char *, size_t, void *);
 
 struct secrets_mask *secrets_mask_new(secrets_out_cb, void *arg);
-/* Add a value to hide (copied); empty values are ignored. */
+/* Add a value to hide (copied); empty values, values already there and
+ * values past the first SECRETS_MASK_MAX are ignored. */
 void	secrets_mask_add(struct secrets_mask *, const char *value);
 void	secrets_mask_feed(struct secrets_mask *, const char *, size_t);
 void	secrets_mask_flush(struct secrets_mask *);

@@ -118,6 +118,12 @@ workspace_output(struct workspace *ws, const char *s, size_t n)
 	secrets_mask_feed(ws->mask, s, n);
 }
 
+void
+workspace_mask(struct workspace *ws, const char *value)
+{
+	secrets_mask_add(ws->mask, value);
+}
+
 /* A path below the state directory; caller frees. */
 static char *
 ws_state(const struct workspace *ws, const char *sub)

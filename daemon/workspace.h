@@ -38,6 +38,8 @@ struct secrets_mask *workspace_mask_task(const struct exec_env *,
 
 /* Task output on its way to the log: secret values become [MASKED]. */
 void	workspace_output(struct workspace *, const char *, size_t);
+/* Mask value too in the output from now on (CIRRUS_ENV_SENSITIVE). */
+void	workspace_mask(struct workspace *, const char *value);
 
 /*
  * Resolve ENCRYPTED[NAME] / VAULT[NAME] values of the "K=V" list env in

@@ -18,6 +18,7 @@ struct seen {
 	size_t		 nts;
 	int		 timed_out;
 	struct runner_parser *p;
+	struct buf	 values;	/* CIRRUS_ENV values, each and '|' */
 };
 
 static void
@@ -38,6 +39,14 @@ seen_step(int idx, int begin, int rc, void *arg)
 	    begin ? 'b' : 'e', idx, rc);
 	if (sn->p != NULL && sn->nts < 16)
 		sn->ts[sn->nts++] = sn->p->ts_ms;
+}
+
+static void
+seen_value(const char *v, void *arg)
+{
+	struct seen	*sn = arg;
+
+	buf_printf(&sn->values, "%s|", v);
 }
 
 Test(runner, parser_markers_split_anywhere)
@@ -78,6 +87,9 @@ Test(runner, parser_passes_forged_and_foreign_markers)
 	buf_free(&sn.out);
 }
 
+/* The shell run_script uses: the host's /bin/sh unless a test says. */
+static const char *script_shell = "/bin/sh";
+
 /* Run a task's runner script under the host's /bin/sh; collect output. */
 static int
 run_script(const struct tf_task *t, struct seen *sn)
@@ -98,11 +110,12 @@ run_script(const struct tf_task *t, struct seen *sn)
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
 		close(fds[0]);
-		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		execl(script_shell, "sh", "-c", script, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
 	runner_parser_init(&p, nonce, seen_out, seen_step, sn);
+	p.value = seen_value;
 	sn->p = &p;
 	while ((n = read(fds[0], chunk, sizeof chunk)) > 0)	/* small reads split markers */
 		runner_parser_feed(&p, 1, chunk, (size_t)n);
@@ -373,4 +386,135 @@ Test(runner, upload_caches_steps_only_mark)
 	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:1 b3:0 e3:0 b4:0 e4:0 ");
 	cr_assert_eq(sn.out.len, 0);
 	buf_free(&sn.out);
+}
+
+/* data as the runner reports it: od -An -tx1 lines, then the end. */
+static void
+env_report(struct buf *b, const char *nonce, const char *data)
+{
+	size_t	 i, n = strlen(data);
+
+	for (i = 0; i < n; i++) {
+		if (i % 16 == 0)
+			buf_printf(b, "\036stratus:%s:v:", nonce);
+		buf_printf(b, " %02x", (unsigned char)data[i]);
+		if (i % 16 == 15 || i == n - 1)
+			buf_addstr(b, "\n");
+	}
+	buf_printf(b, "\036stratus:%s:V\n", nonce);
+}
+
+Test(runner, parser_learns_cirrus_env_values_never_logging_them)
+{
+	const char	*file = "CIRRUS_ENV_SENSITIVE=true\n"
+	    "TOKEN=s3cr3t-value-123\nA=abc\nB= x y 'q' \\ \xc3\xa9\nnoeq\nL=last";
+	struct buf	 in;
+	size_t		 cut;
+
+	buf_init(&in, 0);
+	buf_addstr(&in, "out\npartial");
+	env_report(&in, "abcd", file);
+	buf_addstr(&in, " line\n\036stratus:abcd:v: zz 41\n"
+	    "\036stratus:zzzz:v:41\n\036stratus:abcd:b:0\nend");
+	for (cut = 0; cut <= in.len; cut++) {
+		struct runner_parser	 p;
+		struct seen		 sn;
+
+		memset(&sn, 0, sizeof sn);
+		buf_init(&sn.out, 0);
+		runner_parser_init(&p, "abcd", seen_out, seen_step, &sn);
+		p.value = seen_value;
+		runner_parser_feed(&p, 1, in.data, cut);
+		runner_parser_feed(&p, 1, in.data + cut, in.len - cut);
+		runner_parser_flush(&p);
+		/* Neither the report nor a malformed line of it is output
+		 * (one with another nonce is the task's own text), nor does
+		 * it break a line. */
+		cr_assert_str_eq(sn.out.data, "out\npartial line\n"
+		    "\036stratus:zzzz:v:41\nend", "cut %zu", cut);
+		cr_assert_str_eq(sn.values.data,
+		    "s3cr3t-value-123| x y 'q' \\ \xc3\xa9|last|", "cut %zu", cut);
+		cr_assert_str_eq(sn.steps, "b0:0 ");
+		buf_free(&sn.out);
+		buf_free(&sn.values);
+	}
+	buf_free(&in);
+}
+
+Test(runner, parser_drops_a_report_cut_short)
+{
+	struct runner_parser	 p;
+	struct seen		 sn;
+	const char		*in = "x\n\036stratus:abcd:v: 41 42 43 44 45";
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	runner_parser_init(&p, "abcd", seen_out, seen_step, &sn);
+	p.value = seen_value;
+	runner_parser_feed(&p, 1, in, strlen(in));
+	cr_assert(p.npending > 0);
+	runner_parser_flush(&p);
+	cr_assert_str_eq(sn.out.data, "x\n");
+	cr_assert_eq(sn.values.len, 0);
+	buf_free(&sn.out);
+}
+
+/*
+ * The runner reports CIRRUS_ENV before each step with CIRRUS_ENV_SENSITIVE
+ * true (set by a step through CIRRUS_ENV, or in the environment), under
+ * the shells a container may have as /bin/sh.
+ */
+Test(runner, cirrus_env_sensitive_reports_values_under_each_shell)
+{
+	const char	*shells[] = { "/bin/sh", "/bin/bash", "/usr/bin/busybox",
+	    "/bin/dash" };
+	const char	*how[] = { "file", "env", "off" };
+	struct tf_step	 steps[2] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .script = NULL },
+		{ .name = "b", .kind = STEP_SCRIPT,
+		  .script = "echo \"[$TOKEN][$ODD]\"" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 2 };
+	struct seen	 sn;
+	const char	*want;
+	size_t		 i, j, ran = 0;
+
+	for (i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+		if (access(shells[i], X_OK) != 0)
+			continue;
+		script_shell = shells[i];
+		ran++;
+		for (j = 0; j < 3; j++) {
+			steps[0].script = j == 0 ?
+			    "echo CIRRUS_ENV_SENSITIVE=true >> $CIRRUS_ENV\n"
+			    "echo TOKEN=s3cr3t-value-123 >> $CIRRUS_ENV\n"
+			    "printf '%s\\n' 'ODD= sp\\q \"x\" \xc3\xa9' "
+			    ">> $CIRRUS_ENV\necho S=ab >> $CIRRUS_ENV" :
+			    "echo TOKEN=s3cr3t-value-123 >> $CIRRUS_ENV\n"
+			    "printf '%s\\n' 'ODD= sp\\q \"x\" \xc3\xa9' "
+			    ">> $CIRRUS_ENV\necho S=ab >> $CIRRUS_ENV";
+			if (j == 1)
+				setenv("CIRRUS_ENV_SENSITIVE", "true", 1);
+			else
+				unsetenv("CIRRUS_ENV_SENSITIVE");
+			memset(&sn, 0, sizeof sn);
+			buf_init(&sn.out, 0);
+			cr_assert_eq(run_script(&t, &sn), 0, "%s %s",
+			    shells[i], how[j]);
+			cr_assert_str_eq(sn.out.data,
+			    "[s3cr3t-value-123][ sp\\q \"x\" \xc3\xa9]\n",
+			    "%s %s", shells[i], how[j]);
+			want = j < 2 ? "s3cr3t-value-123| sp\\q \"x\" \xc3\xa9|" :
+			    "";
+			cr_assert_str_eq(sn.values.data != NULL ?
+			    sn.values.data : "", want, "%s %s", shells[i],
+			    how[j]);
+			cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:0 ");
+			buf_free(&sn.out);
+			buf_free(&sn.values);
+		}
+	}
+	unsetenv("CIRRUS_ENV_SENSITIVE");
+	script_shell = "/bin/sh";
+	cr_assert_geq(ran, 2);
 }

@@ -1,6 +1,7 @@
 /* test_secrets.c -- secrets are stored privately and masked across chunk cuts. */
 #include <sys/stat.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,29 @@ Test(secrets, mask_holds_nothing_at_a_line_end)
 	secrets_mask_feed(m, "two\nlines\n", 10);
 	secrets_mask_free(m);
 	cr_assert_str_eq(out.data, "ab\n[MASKED]\n");
+	buf_free(&out);
+}
+
+/* CIRRUS_ENV values are added again before every step: kept once, and a
+ * task cannot grow its mask without bound. */
+Test(secrets, mask_add_keeps_values_once_and_caps_them)
+{
+	struct secrets_mask	*m;
+	const char		*text;
+	char			 v[32];
+	size_t			 i;
+
+	buf_init(&out, 0);
+	m = secrets_mask_new(collect, NULL);
+	for (i = 0; i < SECRETS_MASK_MAX + 10; i++) {
+		secrets_mask_add(m, "s3cr3t-value-123");
+		snprintf(v, sizeof v, "value-%zu;", i);
+		secrets_mask_add(m, v);
+	}
+	text = "s3cr3t-value-123 value-0; value-4094; value-4095;\n";
+	secrets_mask_feed(m, text, strlen(text));
+	secrets_mask_free(m);
+	cr_assert_str_eq(out.data, "[MASKED] [MASKED] [MASKED] value-4095;\n");
 	buf_free(&out);
 }
 
