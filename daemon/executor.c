@@ -134,35 +134,32 @@ exec_ws_say(void *arg, const char *s)
 	EXEC_SAY(e, "%s", s);
 }
 
-/* Write a step marker line into the log (doc/log-format.md). */
-static void
-exec_marker(struct exec *e, int idx, int begin, int rc)
+void
+executor_marker(const struct exec_env *env, const struct store_task *task,
+    int *log_failed, int idx, int begin, int rc, int64_t dur_ms)
 {
 	cJSON	*o;
 	char	*json, *line, *cause = NULL;
-	int64_t	 now = now_mono_ms();
 
 	if ((o = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(o, "event", begin ? "begin" : "end") ==
 	    NULL ||
-	    cJSON_AddStringToObject(o, "step", e->task->steps[idx].name) ==
+	    cJSON_AddStringToObject(o, "step", task->steps[idx].name) ==
 	    NULL ||
 	    cJSON_AddNumberToObject(o, "index", idx) == NULL ||
 	    (!begin && (cJSON_AddNumberToObject(o, "exit_code", rc) == NULL ||
 	    cJSON_AddNumberToObject(o, "duration_ms",
-	    (double)(now - e->step_t0)) == NULL)) ||
+	    (double)(dur_ms >= 0 ? dur_ms : 0)) == NULL)) ||
 	    (json = cJSON_PrintUnformatted(o)) == NULL)
 		fatalx("out of memory");
 	cJSON_Delete(o);
-	if (begin)
-		e->step_t0 = now;
 	line = xasprintf("%s%s", API_STEP_MARKER, json);
 	cJSON_free(json);
-	if (logstore_mark(e->env->logs, e->task->job_id, e->task->id,
-	    e->task->attempt, line, &cause) == -1) {
-		if (!e->log_failed)
-			log_warnx("task %" PRId64 ": %s", e->task->id, cause);
-		e->log_failed = 1;
+	if (logstore_mark(env->logs, task->job_id, task->id, task->attempt,
+	    line, &cause) == -1) {
+		if (!*log_failed)
+			log_warnx("task %" PRId64 ": %s", task->id, cause);
+		*log_failed = 1;
 		free(cause);
 	}
 	free(line);
@@ -208,10 +205,11 @@ exec_step(int idx, int begin, int rc, void *arg)
 		 * the step took, not the times they reached us. */
 		if (ts >= 0 && e->step_ts0 >= 0 && ts >= e->step_ts0)
 			dur = ts - e->step_ts0;
-		if (dur >= 0)
-			e->step_t0 = now_mono_ms() - dur;
 	}
-	exec_marker(e, idx, begin, rc);
+	if (begin)
+		e->step_t0 = now_mono_ms();
+	executor_marker(e->env, e->task, &e->log_failed, idx, begin, rc,
+	    dur >= 0 ? dur : now_mono_ms() - e->step_t0);
 	executor_step(e->env, e->task, idx, begin, rc, dur);
 }
 
@@ -278,6 +276,14 @@ exec_warning(const char *w, void *arg)
 		    e->spec.memory_mb, w);
 	if (e->spec.cpu > 0)
 		EXEC_SAY(e, "cpu limit %g not applied: %s", e->spec.cpu, w);
+}
+
+const char *
+executor_workdir(const struct tf_task *spec)
+{
+	const char	*w = tf_env_get(&spec->env, "CIRRUS_WORKING_DIR");
+
+	return (w != NULL && *w == '/' ? w : CIRRUS_DEFAULT_WORKDIR);
 }
 
 int64_t
@@ -411,9 +417,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	int			 r = -1, i;
 	int64_t			 t0;
 
-	workdir = tf_env_get(&e->spec.env, "CIRRUS_WORKING_DIR");
-	if (workdir == NULL || *workdir != '/')
-		workdir = CIRRUS_DEFAULT_WORKDIR;
+	workdir = executor_workdir(&e->spec);
 	runner_nonce(nonce);
 	script = runner_script(&e->spec, nonce);
 	argv[0] = "/bin/sh";

@@ -55,6 +55,11 @@ void	executor_say(const struct exec_env *, const struct store_task *,
 	    int *failed, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 
+/* Write a step marker line into task's log (doc/log-format.md): its
+ * begin, or its end with exit code rc and duration dur_ms.  A failure is
+ * logged once (*log_failed). */
+void	executor_marker(const struct exec_env *, const struct store_task *,
+	    int *log_failed, int idx, int begin, int rc, int64_t dur_ms);
 /* Record a step marker: step idx of task running when begin, else
  * succeeded or failed by its exit code rc; with dur_ms >= 0 also its times,
  * ending now.  A store failure is logged. */
@@ -80,5 +85,8 @@ void	executor_finish(const struct exec_env *, const struct store_task *,
  * as in Cirrus, or else a short grace for the runner to end it itself.
  */
 int64_t	executor_budget_ms(const struct tf_task *spec, int64_t *timeout_s);
+/* The task's working directory in its container: CIRRUS_WORKING_DIR when
+ * absolute, else the default; a pointer into spec or a constant. */
+const char *executor_workdir(const struct tf_task *spec);
 
 #endif

@@ -37,6 +37,8 @@ struct adopt {
 	int64_t			 seen;		/* bytes of this read so far */
 	int64_t			 ckpt_ms;
 	int			 cur_step;
+	int64_t			 step_ts0;	/* runner clock at its begin */
+	int64_t			 step_t0;	/* monotonic ms, likewise */
 	int			 log_failed;
 	struct secrets_mask	*mask;		/* the executor's masking */
 	struct exec_control	*ctl;
@@ -116,11 +118,23 @@ adopt_step(int idx, int begin, int rc, void *arg)
 {
 	struct adopt	*a = arg;
 
+	int64_t		 ts = a->parser.ts_ms, dur = -1;
+
 	if (idx < 0 || (size_t)idx >= a->task->nsteps)
 		return;
 	a->cur_step = begin ? idx : -1;
-	if (!a->quiet)
-		executor_step(a->env, a->task, idx, begin, rc, -1);
+	if (begin) {
+		rc = -1;
+		a->step_ts0 = ts;
+		a->step_t0 = now_mono_ms();
+	} else if (ts >= 0 && a->step_ts0 >= 0 && ts >= a->step_ts0)
+		dur = ts - a->step_ts0;	/* the runner's clock, as exec_step */
+	if (a->quiet)
+		return;
+	/* Markers after the checkpoint were cut with the log: again. */
+	executor_marker(a->env, a->task, &a->log_failed, idx, begin, rc,
+	    dur >= 0 ? dur : now_mono_ms() - a->step_t0);
+	executor_step(a->env, a->task, idx, begin, rc, dur);
 }
 
 /*
@@ -198,6 +212,69 @@ adopt_find(struct adopt *a, struct podman *pm, struct podman_container *c,
 	r = podman_container_inspect(pm, list[0].id, c, cause);
 	podman_containers_free(list, n);
 	return (r);
+}
+
+static void
+adopt_ws_out(const char *s, size_t n, void *arg)
+{
+	struct adopt	*a = arg;
+
+	executor_log(a->env, a->task, &a->log_failed, s, n);
+}
+
+static void
+adopt_ws_say(void *arg, const char *line)
+{
+	struct adopt	*a = arg;
+
+	executor_say(a->env, a->task, &a->log_failed, "%s", line);
+}
+
+/*
+ * The container of a re-adopted task ran to its end: collect its artifacts
+ * as the executor would have.  Its caches are not saved: their keys were
+ * worked out by the stratusd that died.
+ */
+static void
+adopt_collect(struct adopt *a, struct podman *pm, const char *id,
+    int succeeded)
+{
+	struct store_job	*job = NULL;
+	struct workspace	*ws;
+	struct tf_task		 spec;
+	cJSON			*json;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 caches = 0;
+
+	if ((json = cJSON_Parse(a->task->spec)) == NULL ||
+	    tfjson_task_parse(json, &spec, &cause) == -1) {
+		log_warnx("task %" PRId64 ": artifacts not collected: %s",
+		    a->task->id, cause != NULL ? cause : "bad spec");
+		goto out;
+	}
+	if (store_job_get(a->env->store, a->task->job_id, &job,
+	    &cause) != 0) {
+		log_warnx("task %" PRId64 ": artifacts not collected: %s",
+		    a->task->id, cause != NULL ? cause : "no job");
+		tf_task_free(&spec);
+		goto out;
+	}
+	ws = workspace_new(a->env, job, a->task, &spec, adopt_ws_out,
+	    adopt_ws_say, a);
+	workspace_after(ws, pm, id, executor_workdir(&spec), succeeded);
+	workspace_free(ws);
+	for (i = 0; i < spec.nsteps; i++)
+		if (spec.steps[i].kind == STEP_CACHE)
+			caches = 1;
+	if (caches)
+		executor_say(a->env, a->task, &a->log_failed, "caches are not "
+		    "saved for a task re-adopted after stratusd restarted");
+	tf_task_free(&spec);
+out:
+	store_job_free(job);
+	cJSON_Delete(json);
+	free(cause);
 }
 
 /* The task's budget (executor_budget_ms) as a wall-clock deadline. */
@@ -280,6 +357,8 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 	a.env = env;
 	a.ctl = ctl;
 	a.cur_step = -1;
+	a.step_ts0 = -1;
+	a.step_t0 = now_mono_ms();
 	if (store_task_get(env->store, task_id, &a.task, &cause) != 0) {
 		log_warnx("task %" PRId64 ": cannot load: %s", task_id,
 		    cause != NULL ? cause : "not found");
@@ -374,6 +453,7 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 	}
 	if (a.parser.timed_out)
 		timed_out = 1;	/* the runner's own watchdog ended the steps */
+	adopt_collect(&a, pm, id, exit_code == 0 && !timed_out);
 	st = executor_outcome(ctl, a.task, timed_out, timeout_s, a.cur_step,
 	    &exit_code, &reason);
 remove:

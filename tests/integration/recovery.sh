@@ -93,5 +93,33 @@ done
 grep -q "re-adopting container" "$T/daemon.log"
 ok "at least one running container was re-adopted"
 
+# A task re-adopted after a kill -9 still has its artifacts collected.
+project "$T/art" <<EOF
+container:
+  image: $IMAGE
+art_task:
+  make_script: echo made >made.txt
+  wait_script: sleep 2
+  out_artifacts:
+    path: made.txt
+EOF
+aj=$(cd "$T/art" && st submit)
+in_wait() { grep -qs '"event":"begin","step":"wait"' "$STATE"/logs/"$aj"/*.log; }
+until_ok 30 in_wait
+ok "the artifacts task is in its last step"
+crash; start_daemon; ok "kill -9 and restart"
+job_done() { st --json show "$aj" | jq -e '.state == "succeeded"' >/dev/null; }
+until_ok 30 job_done; ok "the re-adopted task succeeds"
+st --json show "$aj" >"$T/artshow"
+grep -q '"artifacts":\[{"path":"made.txt","size":5}\]' "$T/artshow" ||
+    { diag "$T/artshow"; false; }
+ok "its artifacts were collected after the re-adoption"
+st artifacts "$aj" art -o "$T/dl" >/dev/null 2>&1 && [ "$(cat "$T/dl/made.txt")" = made ]
+ok "and can be downloaded"
+st logs "$aj" art >"$T/artlog" 2>&1
+grep -q '^--- make succeeded in' "$T/artlog" && grep -q '^--- wait$' "$T/artlog" &&
+    grep -q '^--- wait succeeded in 2' "$T/artlog" || { diag "$T/artlog"; false; }
+ok "its log has every step's header, those after the checkpoint written again"
+
 stop_daemon; ok "stratusd exits 0"
 daemon_log_clean; ok "no sanitizer report in the daemon log"
