@@ -78,6 +78,20 @@ runner_file(struct buf *b, const struct tf_step *s)
 	free(c);
 }
 
+/* A cache folder for the shell: single-quoted, a leading "~" as $HOME. */
+static char *
+runner_quote_folder(const char *path)
+{
+	char	*q, *r;
+
+	if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
+		return (shell_quote(path));
+	q = shell_quote(path + 1);
+	r = xasprintf("\"$HOME\"%s", q);
+	free(q);
+	return (r);
+}
+
 /* Append the shell code of one step to b. */
 static void
 runner_step(struct buf *b, const struct tf_step *s, int idx)
@@ -107,7 +121,7 @@ runner_step(struct buf *b, const struct tf_step *s, int idx)
 			buf_addstr(b, "__rc=0; __miss=0\n");
 			for (i = 0; i < s->npaths; i++) {
 				free(p);
-				p = shell_quote(s->paths[i]);
+				p = runner_quote_folder(s->paths[i]);
 				buf_printf(b, "[ -e %s ] || __miss=1\n", p);
 			}
 			q = shell_quote(s->populate_script);

@@ -463,14 +463,26 @@ out:
 	return (rv);
 }
 
-/* The parent directory and the absolute path of a cache folder. */
+/*
+ * The parent directory and the absolute path of a cache folder: relative to
+ * the working directory, or with a leading "~" to the task's HOME (its env,
+ * else root's: containers run as root unless the image says otherwise).
+ */
 static char *
-ws_folder(const char *workdir, const char *folder, char **parent)
+ws_folder(const struct workspace *ws, const char *workdir,
+    const char *folder, char **parent)
 {
-	char	*abs, *slash;
+	const char	*home;
+	char		*abs, *slash;
 
-	abs = *folder == '/' ? xstrdup(folder) :
-	    xasprintf("%s/%s", workdir, folder);
+	home = tf_env_get(&ws->spec->env, "HOME");
+	if (home == NULL || *home != '/')
+		home = "/root";
+	if (folder[0] == '~' && (folder[1] == '/' || folder[1] == '\0'))
+		abs = xasprintf("%s%s", home, folder + 1);
+	else
+		abs = *folder == '/' ? xstrdup(folder) :
+		    xasprintf("%s/%s", workdir, folder);
 	while (strlen(abs) > 1 && abs[strlen(abs) - 1] == '/')
 		abs[strlen(abs) - 1] = '\0';
 	*parent = xstrdup(abs);
@@ -545,7 +557,7 @@ ws_restore_caches(struct workspace *ws, struct podman *pm, const char *id,
 				    s->name, s->paths[j], wc->key);
 				continue;
 			}
-			abs = ws_folder(workdir, s->paths[j], &parent);
+			abs = ws_folder(ws, workdir, s->paths[j], &parent);
 			r = podman_container_put_archive(pm, id, parent, tar,
 			    len, cause);
 			free(abs);
@@ -667,7 +679,8 @@ ws_save_caches(struct workspace *ws, struct podman *pm, const char *id,
 			if (wc->restored[j] != NULL &&
 			    !wc->step->reupload_on_changes)
 				continue;
-			abs = ws_folder(workdir, wc->step->paths[j], &parent);
+			abs = ws_folder(ws, workdir, wc->step->paths[j],
+			    &parent);
 			free(parent);
 			if (podman_container_get_archive(pm, id, abs,
 			    CACHE_MAX_TAR, &tar, &len, &missing, &why) == -1) {

@@ -198,6 +198,24 @@ st cache ls >"$T/out" 2>&1
 key=$(st --json cache ls | sed -n 's/.*"key":"\([^"]*\)".*/\1/p' | head -1)
 st cache rm "$key" && [ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
 ok "cache rm removes an entry"
+# A folder under ~ is under the task's HOME (root's here).
+project "$T/homecache" <<EOF
+container:
+  image: $IMAGE
+h_task:
+  pip_cache:
+    folder: ~/.cache/pip
+    populate_script: mkdir -p ~/.cache/pip && echo home-populated >~/.cache/pip/x && echo HOME-POPULATE
+  u_script: cat ~/.cache/pip/x
+EOF
+(cd "$T/homecache" && st run) >"$T/out" 2>&1
+grep -q HOME-POPULATE "$T/out" && grep -q 'cache pip: saved ~/.cache/pip' "$T/out" ||
+    { diag "$T/out"; false; }
+ok "a cache folder under ~ is populated and saved"
+(cd "$T/homecache" && st run) >"$T/out" 2>&1
+! grep -q HOME-POPULATE "$T/out" && grep -q '^h | home-populated' "$T/out" &&
+    grep -q 'cache pip: restored ~/.cache/pip' "$T/out" || { diag "$T/out"; false; }
+ok "and restored into HOME on the next run"
 # upload_caches: only the caches named by one that ran are saved, even
 # though a later step failed; the folder as it is at the end.
 U=$T/upload
