@@ -405,6 +405,17 @@ df_words(const char *rest, unsigned line, char ***words, size_t *n,
 	return (0);
 }
 
+/* Free n words and the array holding them. */
+static void
+df_free_words(char **words, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
 /* The sources of one COPY or ADD (args after the instruction word).  0, or
  * -1 with why. */
 static int
@@ -442,9 +453,7 @@ df_copy(struct dockerfile_srcs *srcs, const char *args, unsigned line,
 			goto out;
 	rv = 0;
 out:
-	for (i = 0; i < n; i++)
-		free(words[i]);
-	free(words);
+	df_free_words(words, n);
 	return (rv);
 }
 
@@ -466,7 +475,7 @@ df_from(struct dockerfile_srcs *srcs, const char *args, unsigned line,
     char **why)
 {
 	char	**words = NULL, *flag;
-	size_t	  n = 0, i;
+	size_t	  n = 0;
 	int	  rv = -1;
 
 	while (df_flag(&args, &flag))
@@ -493,9 +502,7 @@ df_from(struct dockerfile_srcs *srcs, const char *args, unsigned line,
 	}
 	rv = 0;
 out:
-	for (i = 0; i < n; i++)
-		free(words[i]);
-	free(words);
+	df_free_words(words, n);
 	return (rv);
 }
 
@@ -609,14 +616,10 @@ dockerfile_srcs_free(struct dockerfile_srcs *srcs)
 	free(srcs->v);
 	srcs->v = NULL;
 	srcs->n = 0;
-	for (i = 0; i < srcs->nbases; i++)
-		free(srcs->bases[i]);
-	free(srcs->bases);
+	df_free_words(srcs->bases, srcs->nbases);
 	srcs->bases = NULL;
 	srcs->nbases = 0;
-	for (i = 0; i < srcs->nstages; i++)
-		free(srcs->stages[i]);
-	free(srcs->stages);
+	df_free_words(srcs->stages, srcs->nstages);
 	srcs->stages = NULL;
 	srcs->nstages = 0;
 }
