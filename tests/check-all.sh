@@ -19,17 +19,30 @@ work=$(mktemp -d "$home/stratus-check.XXXXXX")
 copy_tree "$src" "$work"
 
 # One Podman service for the whole run, where stratusd looks by default
-# (unless one answers there already).
+# (unless one answers there already).  Runs side by side share it: each
+# holds a shared lock while it runs, and the last one out stops the service
+# a run of this script started (its pid file says which).
 podsock=/run/user/$uid/podman/podman.sock
-podpid=
+poddir=/run/user/$uid/podman
+as_user mkdir -p "$poddir"
+exec 9>>"$poddir/check-all.lock"
+flock -s 9
+stop_service() {
+	local pid
+	flock -xn 9 || return 0	# another run still uses it
+	pid=$(cat "$poddir/check-service.pid" 2>/dev/null) || return 0
+	if grep -qs 'system.service' "/proc/$pid/cmdline"; then
+		kill "$pid" 2>/dev/null
+		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	rm -f "$poddir/check-service.pid"
+}
+trap stop_service EXIT
 if ! as_user curl -sf --unix-socket "$podsock" http://d/_ping >/dev/null 2>&1; then
-	as_user mkdir -p "/run/user/$uid/podman"
 	# Its own pid, to stop it at the end: runuser does not pass SIGTERM on.
-	as_user bash -c "echo \$\$ >'/run/user/$uid/podman/check-service.pid' &&
+	as_user bash -c "echo \$\$ >'$poddir/check-service.pid' &&
 	    exec podman system service --time=0 'unix://$podsock'" \
-	    >/tmp/stratus-podman-service.log 2>&1 &
-	podpid=$!
-	trap 'kill "$(cat "/run/user/$uid/podman/check-service.pid" 2>/dev/null)" 2>/dev/null; wait $podpid 2>/dev/null' EXIT
+	    >/tmp/stratus-podman-service.log 2>&1 9>&- &
 	for i in $(seq 50); do
 		as_user curl -sf --unix-socket "$podsock" http://d/_ping >/dev/null 2>&1 && break
 		sleep 0.1
