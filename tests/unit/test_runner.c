@@ -109,7 +109,10 @@ run_script(const struct tf_task *t, struct seen *sn)
 	if (pid == 0) {
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
-		close(fds[0]);
+		/* Only 0-2: a leftover child (a watchdog's sleep that a
+		 * quick end raced) must hold neither this pipe nor the test
+		 * runner's. */
+		closefrom(3);
 		execl(script_shell, "sh", "-c", script, (char *)NULL);
 		_exit(127);
 	}
