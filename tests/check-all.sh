@@ -31,7 +31,7 @@ stop_service() {
 	local pid
 	flock -xn 9 || return 0	# another run still uses it
 	pid=$(cat "$poddir/check-service.pid" 2>/dev/null) || return 0
-	if grep -qs 'system.service' "/proc/$pid/cmdline"; then
+	if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'podman system service'; then
 		kill "$pid" 2>/dev/null
 		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
