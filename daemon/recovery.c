@@ -42,6 +42,8 @@ struct adopt {
 	int			 log_failed;
 	struct secrets_mask	*mask;		/* the executor's masking */
 	struct exec_control	*ctl;
+	struct tf_task		 spec;		/* the task's, parsed once */
+	int			 have_spec;
 };
 
 void
@@ -241,62 +243,55 @@ adopt_collect(struct adopt *a, struct podman *pm, const char *id,
 {
 	struct store_job	*job = NULL;
 	struct workspace	*ws;
-	struct tf_task		 spec;
-	cJSON			*json;
 	char			*cause = NULL;
 	size_t			 i;
 	int			 caches = 0;
 
-	if ((json = cJSON_Parse(a->task->spec)) == NULL ||
-	    tfjson_task_parse(json, &spec, &cause) == -1) {
-		log_warnx("task %" PRId64 ": artifacts not collected: %s",
-		    a->task->id, cause != NULL ? cause : "bad spec");
-		goto out;
+	if (!a->have_spec) {
+		log_warnx("task %" PRId64 ": artifacts not collected: its "
+		    "spec does not parse", a->task->id);
+		return;
 	}
 	if (store_job_get(a->env->store, a->task->job_id, &job,
 	    &cause) != 0) {
 		log_warnx("task %" PRId64 ": artifacts not collected: %s",
 		    a->task->id, cause != NULL ? cause : "no job");
-		tf_task_free(&spec);
-		goto out;
+		free(cause);
+		return;
 	}
-	ws = workspace_new(a->env, job, a->task, &spec, adopt_ws_out,
+	ws = workspace_new(a->env, job, a->task, &a->spec, adopt_ws_out,
 	    adopt_ws_say, a);
-	workspace_after(ws, pm, id, executor_workdir(&spec), succeeded);
+	workspace_after(ws, pm, id, executor_workdir(&a->spec), succeeded);
 	workspace_free(ws);
-	for (i = 0; i < spec.nsteps; i++)
-		if (spec.steps[i].kind == STEP_CACHE)
+	store_job_free(job);
+	for (i = 0; i < a->spec.nsteps; i++)
+		if (a->spec.steps[i].kind == STEP_CACHE)
 			caches = 1;
 	if (caches)
 		executor_say(a->env, a->task, &a->log_failed, "caches are not "
 		    "saved for a task re-adopted after stratusd restarted");
-	tf_task_free(&spec);
-out:
-	store_job_free(job);
-	cJSON_Delete(json);
-	free(cause);
 }
 
-/* The task's budget (executor_budget_ms) as a wall-clock deadline. */
-static int64_t
-adopt_deadline(const struct store_task *t, int64_t *timeout_s)
+/*
+ * The task's spec into a->spec (a->have_spec); left zeroed, which means the
+ * defaults, when it does not parse.
+ */
+static void
+adopt_spec(struct adopt *a)
 {
-	struct tf_task	 spec;
-	cJSON		*json;
-	char		*cause = NULL;
-	int64_t		 budget;
+	cJSON	*json;
+	char	*cause = NULL;
 
-	if ((json = cJSON_Parse(t->spec)) != NULL &&
-	    tfjson_task_parse(json, &spec, &cause) == 0) {
-		budget = executor_budget_ms(&spec, timeout_s);
-		tf_task_free(&spec);
-	} else {
-		memset(&spec, 0, sizeof spec);
-		budget = executor_budget_ms(&spec, timeout_s);
+	if ((json = cJSON_Parse(a->task->spec)) != NULL &&
+	    tfjson_task_parse(json, &a->spec, &cause) == 0)
+		a->have_spec = 1;
+	else {
+		log_warnx("task %" PRId64 ": its spec does not parse: %s",
+		    a->task->id, cause != NULL ? cause : "bad JSON");
+		memset(&a->spec, 0, sizeof a->spec);
 	}
 	free(cause);
 	cJSON_Delete(json);
-	return (t->started_ms + budget);
 }
 
 /*
@@ -365,6 +360,7 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 		free(cause);
 		return;
 	}
+	adopt_spec(&a);
 	logstore_begin(env->logs, a.task->job_id, a.task->id,
 	    a.task->attempt);
 	if (podman_open(env->podman_url, &pm, &cause) == -1 ||
@@ -415,7 +411,8 @@ recovery_adopt(const struct exec_env *env, int64_t task_id,
 	a.parser.value = adopt_value;
 	a.skip = a.task->raw_off;
 	a.ckpt_ms = now_mono_ms();
-	deadline = adopt_deadline(a.task, &timeout_s);
+	/* The budget (executor_budget_ms) as a wall-clock deadline. */
+	deadline = a.task->started_ms + executor_budget_ms(&a.spec, &timeout_s);
 	for (;;) {
 		if (adopt_read(&a, pm, id, &cause) == -1)
 			break;
@@ -485,6 +482,8 @@ out:
 	free(id);
 	podman_container_clear(&c);
 	podman_close(pm);
+	if (a.have_spec)
+		tf_task_free(&a.spec);
 	store_task_free(a.task);
 }
 
