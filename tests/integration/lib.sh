@@ -48,6 +48,8 @@ until_ok() {	# until_ok SECONDS COMMAND...: true once COMMAND is, polled
 }
 
 st() { "$STRATUS" --socket "$SOCK" "$@"; }
+njobs() { st --json ls --project "$1" | jq '.jobs | length'; }
+has_njobs() { [ "$(njobs "$1")" -eq "$2" ]; }	# has_njobs PROJECT N
 
 start_daemon() {
 	mkdir -p "$T/run"

@@ -163,8 +163,6 @@ until_ok 20 is_state "$(st --json ls --project lim --limit 1 |
     jq '.jobs[0].id')" succeeded
 until_ok 20 is_state "$g2" succeeded
 # Retention runs just after a task ends: give it a moment.
-njobs() { st --json ls --project "$1" | jq '.jobs | length'; }
-has_njobs() { [ "$(njobs "$1")" -eq "$2" ]; }
 until_ok 10 has_njobs lim 3
 ok "--keep 3: the project keeps its 3 newest jobs (has $(njobs lim))"
 first=$(echo $ids | cut -d' ' -f1)
