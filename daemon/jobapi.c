@@ -183,7 +183,8 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	struct taskfile		*tf = NULL;
 	struct tf_error		 err;
 	struct tf_env		 env = { NULL, 0 }, git = { NULL, 0 };
-	struct tf_context	 ctx = { NULL, NULL, 0 };
+	struct tf_env		 base = { NULL, 0 };
+	struct tf_context	 ctx = { NULL, NULL, 0, NULL };
 	const char		*name, *blob, **changed = NULL;
 	char			 msg[1024], *why = NULL;
 	int			*sel = NULL, any;
@@ -225,8 +226,9 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 		    "'dirty_path' must be an absolute path");
 		goto out;
 	}
-	/* What only_if/skip see: built-ins, the git tree's, then -e. */
-	jobenv_builtins(&env);
+	/* What only_if/skip see: built-ins and the git tree's, which the
+	 * task's env overrides, and -e, which overrides that. */
+	jobenv_builtins(&base);
 	if (jobenv_git(cJSON_GetObjectItemCaseSensitive(body, "git"), &git,
 	    &why) == -1) {
 		r = apiresp_error(c, APIERR_BAD_REQUEST, "%s", why);
@@ -234,7 +236,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 		goto out;
 	}
 	for (i = 0; i < git.n; i++)
-		tf_env_set(&env, git.v[i].key, git.v[i].value);
+		tf_env_set(&base, git.v[i].key, git.v[i].value);
 	it = cJSON_GetObjectItemCaseSensitive(body, "env");
 	if (it != NULL && !cJSON_IsNull(it)) {
 		if (!cJSON_IsObject(it)) {
@@ -252,6 +254,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 		}
 	}
 	ctx.env = &env;
+	ctx.base = &base;
 	/* The client's changed-file list, for changesInclude(); borrowed. */
 	it = cJSON_GetObjectItemCaseSensitive(body, "changed_files");
 	if (cJSON_IsArray(it)) {
@@ -315,6 +318,7 @@ out:
 	free(sel);
 	tf_env_free(&git);
 	tf_env_free(&env);
+	tf_env_free(&base);
 	taskfile_free(tf);
 	cJSON_Delete(body);
 	return (r);

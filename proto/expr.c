@@ -42,7 +42,7 @@ ex_fail(struct ex *e, const char *fmt, ...)
 	return (NULL);
 }
 
-/* Look up a variable: context (built-ins, -e) first, then the task. */
+/* Look up a variable: -e first, then the task's, then the built-ins. */
 static const char *
 ex_lookup(const struct tf_env *env, const struct tf_context *ctx,
     const char *name)
@@ -52,8 +52,10 @@ ex_lookup(const struct tf_env *env, const struct tf_context *ctx,
 	if (ctx != NULL && ctx->env != NULL &&
 	    (v = tf_env_get(ctx->env, name)) != NULL)
 		return (v);
-	if (env != NULL)
-		return (tf_env_get(env, name));
+	if (env != NULL && (v = tf_env_get(env, name)) != NULL)
+		return (v);
+	if (ctx != NULL && ctx->base != NULL)
+		return (tf_env_get(ctx->base, name));
 	return (NULL);
 }
 

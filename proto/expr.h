@@ -10,9 +10,9 @@
 #define EXPR_MAX_DEPTH	64	/* deepest parenthesis/negation nesting */
 
 /*
- * Variables are looked up in ctx->env first (built-ins and the user's -e,
- * which override the file), then in env (the task's own); unknown variables
- * are "".  A value is true in a boolean context when it is "true" in any
+ * Variables are looked up in ctx->env first (the user's -e, which overrides
+ * the file), then in env (the task's own), then in ctx->base (built-ins,
+ * which the file may override); unknown variables are "".  A value is true in a boolean context when it is "true" in any
  * case.
  */
 
@@ -26,7 +26,7 @@ int	 expr_eval(const char *expr, const struct tf_env *env,
 	    size_t *offset);
 
 /*
- * Expand $VAR, ${VAR} and %VAR% in s from ctx->env then env; unknown
+ * Expand $VAR, ${VAR} and %VAR% in s from ctx->env, env, ctx->base; unknown
  * variables are left as written.  Returns a new string the caller frees, or
  * NULL when the result would exceed EXPR_MAX_EXPAND bytes.
  */

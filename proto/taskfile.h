@@ -118,11 +118,15 @@ struct tf_error {
 	char	message[512];
 };
 
-/* Variables and changes known when evaluating only_if/skip expressions. */
+/*
+ * Variables and changes known when evaluating only_if/skip expressions.
+ * Lowest precedence first: base, the task's own env, then env.
+ */
 struct tf_context {
-	const struct tf_env	 *env;		/* built-ins + user -e, may be NULL */
+	const struct tf_env	 *env;		/* the user's -e, may be NULL */
 	const char *const	 *changed;	/* files changed, or NULL if unknown */
 	size_t			  nchanged;
+	const struct tf_env	 *base;		/* built-ins, may be NULL */
 };
 
 /*

@@ -17,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char	*changed[] = { "src/a.c", "docs/x.md" };
 	struct tf_env		 env = { NULL, 0 };
-	struct tf_context	 ctx = { &env, changed, 2 };
+	struct tf_context	 ctx = { &env, changed, 2, NULL };
 	struct taskfile		*tf = NULL;
 	struct tf_error		 err;
 	struct tf_task		 back;

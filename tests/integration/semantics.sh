@@ -202,6 +202,11 @@ branch_task:
 other_task:
   only_if: \$CIRRUS_BRANCH == 'main'
   s_script: echo on-main
+pinned_task:
+  env:
+    CIRRUS_BRANCH: pinned
+  only_if: \$CIRRUS_BRANCH == 'pinned'
+  s_script: echo "on-\$CIRRUS_BRANCH"
 EOF
 (cd "$T/git" && git init -q -b feature-1 . &&
     git -c user.name=t -c user.email=t@example.com commit -q --allow-empty \
@@ -216,7 +221,7 @@ grep -q '^vars | later=from-cirrus-env$' "$T/out"
 ok "a line appended to CIRRUS_ENV is in the environment of later steps"
 grep -q '^vars | cfg=from=file $(echo no) var=by-user$' "$T/out"
 ok "file steps: from_contents with variables expanded (only), variable_name"
-grep -q '^vars | cont=true os=linux alias=v node=0/2$' "$T/out"
+grep -q '^vars | cont=true os=linux alias=v node=0/3$' "$T/out"
 ok "CONTINUOUS_INTEGRATION, OS, CIRRUS_TASK_NAME_ALIAS, CI_NODE_INDEX and CI_NODE_TOTAL are set"
 grep -q '^vars | ci=true cirrus_ci=true os=linux$' "$T/out"
 ok "CI, CIRRUS_CI and CIRRUS_OS are set"
@@ -232,8 +237,10 @@ grep -q '^vars | overridden=by-user from_file=file$' "$T/out"
 ok "-e overrides the task file's env"
 names=$(tnames "$job")
 grep -q '^branch | on-feature-1' "$T/out" && ! grep -q on-main "$T/out" &&
-    [ "$names" = "branch vars " ]
+    [ "$names" = "branch pinned vars " ]
 ok "only_if sees CIRRUS_BRANCH ($names)"
+grep -q '^pinned | on-pinned$' "$T/out"
+ok "a task's env overrides a built-in, in only_if and in the container"
 [ $rc -eq 0 ] || diag "$T/out"
 
 # --- TASK selection and --only ---------------------------------------------------

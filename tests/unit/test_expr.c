@@ -8,10 +8,10 @@
 #include "proto/expr.h"
 #include "proto/taskfile.h"
 
-static struct tf_env		 ctxenv, taskenv;
+static struct tf_env		 ctxenv, taskenv, baseenv;
 static const char		*changed[] = { "docs/index.md", "src/a/b.c",
 				    "README.md" };
-static struct tf_context	 ctx = { &ctxenv, changed, 3 };
+static struct tf_context	 ctx = { &ctxenv, changed, 3, &baseenv };
 
 static void
 setup(void)
@@ -23,6 +23,9 @@ setup(void)
 	tf_env_set(&taskenv, "SHARED", "from-task");
 	tf_env_set(&taskenv, "OWN", "task");
 	tf_env_set(&taskenv, "REF", "x-${OWN}");
+	tf_env_set(&baseenv, "CIRRUS_OS", "linux");
+	tf_env_set(&baseenv, "OWN", "built-in");
+	tf_env_set(&baseenv, "SHARED", "built-in");
 }
 
 static void
@@ -30,6 +33,7 @@ teardown(void)
 {
 	tf_env_free(&ctxenv);
 	tf_env_free(&taskenv);
+	tf_env_free(&baseenv);
 }
 
 /* Evaluate an expression that must be valid. */
@@ -87,6 +91,19 @@ Test(expr, context_then_task_variables)
 	cr_assert_eq(ev("$SHARED == 'from-context'"), 1);
 }
 
+/* Built-ins are seen, but the task's env overrides them (as in Cirrus). */
+Test(expr, task_variables_override_builtins)
+{
+	char	*s;
+
+	cr_assert_eq(ev("$CIRRUS_OS == 'linux'"), 1);
+	cr_assert_eq(ev("$OWN == 'task'"), 1);
+	cr_assert_eq(ev("$SHARED == 'from-context'"), 1);
+	s = expr_expand("$CIRRUS_OS-$OWN", &taskenv, &ctx);
+	cr_assert_str_eq(s, "linux-task");
+	free(s);
+}
+
 Test(expr, regex_whole_string)
 {
 	cr_assert_eq(ev("$CIRRUS_BRANCH =~ 'ma.*'"), 1);
@@ -130,7 +147,7 @@ Test(expr, changes_include)
 
 Test(expr, changes_unknown_is_false)
 {
-	struct tf_context	 c = { &ctxenv, NULL, 0 };
+	struct tf_context	 c = { &ctxenv, NULL, 0, NULL };
 	char			*cause = NULL;
 	int			 r = -1;
 

@@ -894,7 +894,7 @@ Test(matrix, capped)
 Test(conditions, only_if_drops_task)
 {
 	struct tf_env		env = { NULL, 0 };
-	struct tf_context	ctx = { &env, NULL, 0 };
+	struct tf_context	ctx = { NULL, NULL, 0, &env };
 	struct taskfile		*tf;
 
 	tf_env_set(&env, "CIRRUS_BRANCH", "main");
@@ -910,6 +910,35 @@ Test(conditions, only_if_drops_task)
 	cr_assert_str_eq(task(tf, "c")->depends_on[0], "a");
 	taskfile_free(tf);
 	tf_env_free(&env);
+}
+
+/* Built-ins lose to the file's env, which loses to the user's -e. */
+Test(conditions, precedence_builtin_file_user)
+{
+	struct tf_env		base = { NULL, 0 }, user = { NULL, 0 };
+	struct tf_context	ctx = { &user, NULL, 0, &base };
+	struct taskfile		*tf;
+	const char		*text = "container:\n  image: x\n"
+	    "env:\n  CIRRUS_BRANCH: dev\n"
+	    "dev_task:\n  only_if: $CIRRUS_BRANCH == 'dev'\n  script: x\n"
+	    "os_task:\n  only_if: $CIRRUS_OS == 'linux'\n  script: x\n"
+	    "fast_task:\n  only_if: $MODE == 'fast'\n  env:\n"
+	    "    MODE: slow\n  script: x\n";
+
+	tf_env_set(&base, "CIRRUS_BRANCH", "main");
+	tf_env_set(&base, "CIRRUS_OS", "linux");
+	tf = ok_ctx(text, &ctx);
+	cr_assert_eq(tf->ntasks, 2);
+	cr_assert_not_null(taskfile_find(tf, "dev"), "the file's env wins");
+	cr_assert_not_null(taskfile_find(tf, "os"), "built-ins are seen");
+	taskfile_free(tf);
+	tf_env_set(&user, "MODE", "fast");
+	tf = ok_ctx(text, &ctx);
+	cr_assert_eq(tf->ntasks, 3);
+	cr_assert_not_null(taskfile_find(tf, "fast"), "-e wins over the file");
+	taskfile_free(tf);
+	tf_env_free(&base);
+	tf_env_free(&user);
 }
 
 Test(conditions, skip_sets_reason)
@@ -946,7 +975,7 @@ Test(conditions, only_if_false_needs_no_image)
 Test(conditions, changes_include)
 {
 	const char		*changed[] = { "docs/a.md", "src/x.c" };
-	struct tf_context	 ctx = { NULL, changed, 2 };
+	struct tf_context	 ctx = { NULL, changed, 2, NULL };
 	struct taskfile		*tf;
 	const char		*text = "container:\n  image: x\n"
 	    "docs_task:\n  only_if: changesInclude('docs/**')\n  script: x\n"
@@ -977,7 +1006,7 @@ Test(conditions, expression_error_position)
 Test(expand, image_from_env)
 {
 	struct tf_env		env = { NULL, 0 };
-	struct tf_context	ctx = { &env, NULL, 0 };
+	struct tf_context	ctx = { &env, NULL, 0, NULL };
 	struct taskfile		*tf;
 
 	tf_env_set(&env, "REG", "ghcr.io");
