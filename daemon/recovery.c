@@ -234,8 +234,8 @@ adopt_ws_say(void *arg, const char *line)
 
 /*
  * The container of a re-adopted task ran to its end: collect its artifacts
- * as the executor would have.  Its caches are not saved: their keys were
- * worked out by the stratusd that died.
+ * and save its caches as the executor would have, with the cache keys the
+ * stratusd that died recorded before the steps ran.
  */
 static void
 adopt_collect(struct adopt *a, struct podman *pm, const char *id,
@@ -244,8 +244,6 @@ adopt_collect(struct adopt *a, struct podman *pm, const char *id,
 	struct store_job	*job = NULL;
 	struct workspace	*ws;
 	char			*cause = NULL;
-	size_t			 i;
-	int			 caches = 0;
 
 	if (!a->have_spec) {
 		log_warnx("task %" PRId64 ": artifacts not collected: its "
@@ -261,15 +259,14 @@ adopt_collect(struct adopt *a, struct podman *pm, const char *id,
 	}
 	ws = workspace_new(a->env, job, a->task, &a->spec, adopt_ws_out,
 	    adopt_ws_say, a);
+	if (workspace_adopt_caches(ws, &cause) == -1) {
+		executor_say(a->env, a->task, &a->log_failed, "caches are not "
+		    "saved after stratusd restarted: %s", cause);
+		free(cause);
+	}
 	workspace_after(ws, pm, id, executor_workdir(&a->spec), succeeded);
 	workspace_free(ws);
 	store_job_free(job);
-	for (i = 0; i < a->spec.nsteps; i++)
-		if (a->spec.steps[i].kind == STEP_CACHE)
-			caches = 1;
-	if (caches)
-		executor_say(a->env, a->task, &a->log_failed, "caches are not "
-		    "saved for a task re-adopted after stratusd restarted");
 }
 
 /*

@@ -79,6 +79,8 @@ static const char *const migrations[] = {
 	" value TEXT NOT NULL);",
 	/* 3: the directory a project was named after (disambiguation). */
 	"ALTER TABLE projects ADD COLUMN path TEXT;",
+	/* 4: an attempt's cache keys and restored folders, for recovery. */
+	"ALTER TABLE tasks ADD COLUMN cache_state TEXT;",
 };
 
 /* Take the handle's lock; failing to is a broken invariant. */

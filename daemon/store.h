@@ -153,6 +153,17 @@ int	store_job_cancel(struct store *, int64_t job_id, const char *reason,
 int	store_task_set_progress(struct store *, int64_t task_id,
 	    const char *nonce, int64_t raw_off, int64_t log_len, char **cause);
 
+/*
+ * A task attempt's caches as workspace.c worked them out before its steps
+ * (JSON text, cachestate.h), for a stratusd that re-adopts the task to save
+ * them; a retry clears it.  store_task_cache_state gives *json (caller
+ * frees) NULL when none was recorded: 0, 1 when no such task, -1.
+ */
+int	store_task_set_cache_state(struct store *, int64_t task_id,
+	    const char *json, char **cause);
+int	store_task_cache_state(struct store *, int64_t task_id, char **json,
+	    char **cause);
+
 /* A project's settings; max_running 0 means no limit of its own. */
 struct store_project {
 	char		*name;

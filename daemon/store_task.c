@@ -157,6 +157,38 @@ store_task_set_progress(struct store *s, int64_t id, const char *nonce,
 	    nonce, cause));
 }
 
+/* Record a task attempt's cache state (see store.h); NULL clears it. */
+int
+store_task_set_cache_state(struct store *s, int64_t id, const char *json,
+    char **cause)
+{
+	return (task_set(s, id, "UPDATE tasks SET cache_state = ?4 "
+	    "WHERE id = ?2", 0, 0, json, cause));
+}
+
+/* Load a task attempt's cache state into *json (caller frees; NULL when
+ * none was recorded).  0, 1 when no such task, -1. */
+int
+store_task_cache_state(struct store *s, int64_t id, char **json,
+    char **cause)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 ret = -1;
+
+	*json = NULL;
+	store_lock(s);
+	if (sq_prep_id(s, &st, "SELECT cache_state FROM tasks WHERE id = ?",
+	    id, cause) != 0)
+		goto out;
+	if ((ret = sq_step_row(s, st, "load cache state", cause)) != 0)
+		goto out;
+	*json = sq_col_text(st, 0);
+out:
+	sq_fin(&st);
+	store_unlock(s);
+	return (ret);
+}
+
 /* Move a step to a state, stamping its start and finish times. */
 int
 store_step_set_state(struct store *s, int64_t task_id, int idx,
@@ -323,7 +355,7 @@ store_job_retry(struct store *s, int64_t job_id, char **cause)
 		"UPDATE tasks SET state = ?1, attempt = attempt + 1, "
 		"exit_code = -1, reason = NULL, started_ms = 0, "
 		"finished_ms = 0, container = NULL, log_len = 0, nonce = NULL, "
-		"raw_off = 0 "
+		"raw_off = 0, cache_state = NULL "
 		"WHERE id IN (" RETRY_TASKS ")",
 	};
 	int	unfinished, ret = -1;

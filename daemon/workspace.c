@@ -9,6 +9,7 @@
 #include "daemon/artifacts.h"
 #include "daemon/blobstore.h"
 #include "daemon/cache.h"
+#include "daemon/cachestate.h"
 #include "daemon/dockerctx.h"
 #include "daemon/executor.h"
 #include "daemon/podman.h"
@@ -94,14 +95,12 @@ workspace_new(const struct exec_env *env, const struct store_job *job,
 	return (ws);
 }
 
-void
-workspace_free(struct workspace *ws)
+/* Forget every cache: none is saved. */
+static void
+ws_caches_clear(struct workspace *ws)
 {
 	size_t	i, j;
 
-	if (ws == NULL)
-		return;
-	secrets_mask_free(ws->mask);
 	for (i = 0; i < ws->ncaches; i++) {
 		free(ws->caches[i].key);
 		for (j = 0; j < ws->caches[i].step->npaths; j++)
@@ -109,6 +108,17 @@ workspace_free(struct workspace *ws)
 		free(ws->caches[i].restored);
 	}
 	free(ws->caches);
+	ws->caches = NULL;
+	ws->ncaches = 0;
+}
+
+void
+workspace_free(struct workspace *ws)
+{
+	if (ws == NULL)
+		return;
+	secrets_mask_free(ws->mask);
+	ws_caches_clear(ws);
 	free(ws);
 }
 
@@ -501,6 +511,21 @@ ws_cache_key(const struct ws_cache *wc, size_t j)
 	return (xasprintf("%s %s", wc->key, wc->step->paths[j]));
 }
 
+/* A cache step's entry in ws->caches, its key and restored folders unset. */
+static struct ws_cache *
+ws_cache_add(struct workspace *ws, const struct tf_step *s)
+{
+	struct ws_cache	*wc;
+
+	ws->caches = xreallocarray(ws->caches, ws->ncaches + 1,
+	    sizeof *ws->caches);
+	wc = &ws->caches[ws->ncaches++];
+	wc->step = s;
+	wc->key = NULL;
+	wc->restored = xcalloc(s->npaths, sizeof *wc->restored);
+	return (wc);
+}
+
 /* Work out every cache's key and restore what exists. */
 static int
 ws_restore_caches(struct workspace *ws, struct podman *pm, const char *id,
@@ -519,11 +544,7 @@ ws_restore_caches(struct workspace *ws, struct podman *pm, const char *id,
 		s = &ws->spec->steps[i];
 		if (s->kind != STEP_CACHE || s->npaths == 0)
 			continue;
-		ws->caches = xreallocarray(ws->caches, ws->ncaches + 1,
-		    sizeof *ws->caches);
-		wc = &ws->caches[ws->ncaches++];
-		wc->step = s;
-		wc->restored = xcalloc(s->npaths, sizeof *wc->restored);
+		wc = ws_cache_add(ws, s);
 		if (s->fingerprint_key != NULL)
 			wc->key = xasprintf("%s:%s", s->name,
 			    s->fingerprint_key);
@@ -577,13 +598,89 @@ out:
 	return (rv);
 }
 
+/*
+ * Record every cache's key and restored folders in the store: a stratusd
+ * that re-adopts the task after this one died saves them from that
+ * (workspace_adopt_caches).  Failing to only costs that.
+ */
+static void
+ws_record_caches(struct workspace *ws)
+{
+	struct cachestate	*cs;
+	char			*json, *why = NULL;
+	size_t			 i;
+
+	if (ws->ncaches == 0)
+		return;
+	cs = xcalloc(ws->ncaches, sizeof *cs);
+	for (i = 0; i < ws->ncaches; i++) {
+		cs[i].name = ws->caches[i].step->name;
+		cs[i].key = ws->caches[i].key;
+		cs[i].paths = ws->caches[i].step->paths;
+		cs[i].restored = ws->caches[i].restored;
+		cs[i].npaths = ws->caches[i].step->npaths;
+	}
+	json = cachestate_encode(cs, ws->ncaches);
+	if (store_task_set_cache_state(ws->env->store, ws->task->id, json,
+	    &why) == -1) {
+		ws_say(ws, "caches: their keys are not recorded (they will "
+		    "not be saved if stratusd restarts): %s", why);
+		free(why);
+	}
+	free(json);
+	free(cs);
+}
+
 int
 workspace_before(struct workspace *ws, struct podman *pm, const char *id,
     const char *workdir, char **cause)
 {
-	if (ws_dep_artifacts(ws, pm, id, workdir, cause) == -1)
+	if (ws_dep_artifacts(ws, pm, id, workdir, cause) == -1 ||
+	    ws_restore_caches(ws, pm, id, workdir, cause) == -1)
 		return (-1);
-	return (ws_restore_caches(ws, pm, id, workdir, cause));
+	ws_record_caches(ws);
+	return (0);
+}
+
+int
+workspace_adopt_caches(struct workspace *ws, char **cause)
+{
+	const struct tf_step	*s;
+	struct ws_cache		*wc;
+	char			*json = NULL;
+	size_t			 i;
+	int			 r, rv = -1;
+
+	for (i = 0; i < ws->spec->nsteps; i++) {
+		s = &ws->spec->steps[i];
+		if (s->kind != STEP_CACHE || s->npaths == 0)
+			continue;
+		if (json == NULL && (r = store_task_cache_state(ws->env->store,
+		    ws->task->id, &json, cause)) != 0) {
+			if (r == 1)
+				*cause = xstrdup("the task is gone");
+			goto out;
+		}
+		if (json == NULL) {
+			*cause = xstrdup("their keys were not recorded");
+			goto out;
+		}
+		wc = ws_cache_add(ws, s);
+		if ((r = cachestate_find(json, s->name, s->paths, s->npaths,
+		    &wc->key, wc->restored, cause)) == -1)
+			goto out;
+		if (r == 1) {
+			*cause = xasprintf("the key of cache %s was not "
+			    "recorded", s->name);
+			goto out;
+		}
+	}
+	rv = 0;
+out:
+	if (rv == -1)
+		ws_caches_clear(ws);
+	free(json);
+	return (rv);
 }
 
 /* What upload_caches instructions say of a cache (ws_uploads). */

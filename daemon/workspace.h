@@ -57,6 +57,15 @@ int	workspace_image(struct workspace *, struct podman *, char **cause);
 int	workspace_before(struct workspace *, struct podman *, const char *id,
 	    const char *workdir, char **cause);
 
+/*
+ * For a task re-adopted after a restart (recovery.c), in place of
+ * workspace_before: every cache's key and restored folders as the
+ * stratusd that ran it recorded them, for workspace_after to save.  -1
+ * with cause when they were not recorded or do not parse: then none is
+ * saved.
+ */
+int	workspace_adopt_caches(struct workspace *, char **cause);
+
 /* After the steps: collect artifacts and save caches (all of them after
  * success, or with upload_caches instructions those named by one that ran,
  * whatever the result).  Trouble is said in the log; it never changes the

@@ -11,7 +11,7 @@ packages="build-essential autoconf automake libtool pkg-config git
 	libmicrohttpd-dev libyaml-dev libcjson-dev libcurl4-openssl-dev
 	libsqlite3-dev libarchive-dev libsystemd-dev libcriterion-dev
 	podman runc uidmap slirp4netns fuse-overlayfs busybox-static
-	systemd clang curl jq openssl"
+	systemd clang curl jq openssl sqlite3"
 installed() {
 	for p in $packages; do
 		[ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = \

@@ -318,7 +318,52 @@ Test(store, database_is_in_wal_mode_at_current_version)
 	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
 	    NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
-	cr_assert_eq(sqlite3_column_int(s, 0), 3);
+	cr_assert_eq(sqlite3_column_int(s, 0), 4);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+/* Read task id's cache state, which must load. */
+static char *
+cache_state(int64_t id)
+{
+	char	*json = NULL, *cause = NULL;
+
+	cr_assert_eq(store_task_cache_state(st, id, &json, &cause), 0, "%s",
+	    cause);
+	return (json);
+}
+
+Test(store, version_3_database_gains_cache_state_keeping_its_tasks)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	int64_t		 jid, ids[3];
+	char		*cause = NULL, *json;
+
+	/* A version 3 database: without the column, user_version 3. */
+	jid = insert_job("proj", 3, 0, ids);
+	store_close(st);
+	st = NULL;
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "ALTER TABLE tasks DROP COLUMN "
+	    "cache_state; PRAGMA user_version = 3", NULL, NULL, NULL),
+	    SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+
+	open_at(dbpath);
+	check_sample(jid);
+	cr_assert_null(cache_state(ids[T_BUILD]));
+	cr_assert_eq(store_task_set_cache_state(st, ids[T_BUILD], "[]",
+	    &cause), 0, "%s", cause);
+	json = cache_state(ids[T_BUILD]);
+	cr_assert_str_eq(json, "[]");
+	free(json);
+	cr_assert_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
+	    NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(s, 0), 4);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 }
@@ -339,7 +384,7 @@ Test(store, newer_schema_version_refuses_to_open)
 	cr_assert_null(s2);
 	cr_assert_not_null(cause);
 	cr_assert_str_eq(cause, "database schema version 99 is newer than "
-	    "this stratusd supports (3)");
+	    "this stratusd supports (4)");
 	free(cause);
 	unlink(path);
 	free(path);
@@ -615,6 +660,36 @@ Test(store, container_and_log_len_are_recorded)
 	free(cause);
 }
 
+Test(store, cache_state_round_trips_per_task)
+{
+	static const char	 state[] = "[{\"name\":\"deps\",\"key\":"
+	    "\"deps:k\",\"folders\":[{\"path\":\"d\",\"restored\":null}]}]";
+	int64_t			 ids[3];
+	char			*cause = NULL, *json = NULL;
+
+	insert_job("proj", 0, 0, ids);
+	cr_assert_null(cache_state(ids[T_BUILD]), "none until recorded");
+	cr_assert_eq(store_task_set_cache_state(st, ids[T_BUILD], state,
+	    &cause), 0, "%s", cause);
+	json = cache_state(ids[T_BUILD]);
+	cr_assert_str_eq(json, state);
+	free(json);
+	cr_assert_null(cache_state(ids[T_TEST]), "the other tasks' stay");
+	open_at(dbpath);
+	json = cache_state(ids[T_BUILD]);
+	cr_assert_str_eq(json, state, "it survives a restart");
+	free(json);
+	cr_assert_eq(store_task_set_cache_state(st, ids[T_BUILD], NULL,
+	    &cause), 0, "%s", cause);
+	cr_assert_null(cache_state(ids[T_BUILD]));
+
+	cr_assert_eq(store_task_cache_state(st, 999, &json, &cause), 1);
+	cr_assert_null(json);
+	cr_assert_eq(store_task_set_cache_state(st, 999, "[]", &cause), -1);
+	cr_assert_not_null(cause);
+	free(cause);
+}
+
 Test(store, find_task_by_name_or_id)
 {
 	struct store_task	*t = NULL;
@@ -830,6 +905,8 @@ Test(store, retry_requeues_as_attempt_2)
 	cr_assert_eq(store_step_set_state(st, ids[T_BUILD], 0, TASK_SUCCEEDED,
 	    0, &cause), 0);
 	cr_assert_eq(store_task_set_log_len(st, ids[T_BUILD], 10, &cause), 0);
+	cr_assert_eq(store_task_set_cache_state(st, ids[T_BUILD], "[]",
+	    &cause), 0);
 	set_state(ids[T_BUILD], TASK_ERRORED, -1, "podman gone");
 	runnable((int64_t[16]){ 0 });	/* cascades the skips */
 
@@ -847,6 +924,7 @@ Test(store, retry_requeues_as_attempt_2)
 		cr_assert_eq(t->started_ms, 0);
 		cr_assert_eq(t->finished_ms, 0);
 	}
+	cr_assert_null(cache_state(ids[T_BUILD]), "a new attempt's caches");
 	cr_assert_eq(j->tasks[T_BUILD].steps[0].state, TASK_QUEUED);
 	cr_assert_eq(j->tasks[T_BUILD].steps[0].exit_code, -1);
 	cr_assert_eq(j->tasks[T_BUILD].steps[0].started_ms, 0);
