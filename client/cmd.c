@@ -16,6 +16,7 @@
 
 #include "client/cmd.h"
 #include "client/doctor.h"
+#include "client/gitmeta.h"
 #include "client/cmd_queue.h"
 #include "client/cmd_ws.h"
 #include "client/render.h"
@@ -186,14 +187,16 @@ cmd_read_taskfile(const char *file, const char *cwd, const char **name,
 
 /* Read and parse the task file; NULL after printing the problem. */
 struct taskfile *
-cmd_load_taskfile(const char *file, const struct tf_env *env, char **textp,
-    const char **namep)
+cmd_load_taskfile(const char *file, const struct tf_env *user,
+    const struct tf_env *git, char **textp, const char **namep)
 {
 	struct tf_context	 ctx;
+	struct tf_env		 base = { NULL, 0 };
 	struct tf_error		 err;
 	struct taskfile		*tf = NULL;
 	char			 cwd[PATH_MAX], msg[1024], *text;
 	size_t			 len, i;
+	int			 rc;
 
 	if (getcwd(cwd, sizeof cwd) == NULL) {
 		fprintf(stderr, "stratus: getcwd: %s\n", strerror(errno));
@@ -201,10 +204,16 @@ cmd_load_taskfile(const char *file, const struct tf_env *env, char **textp,
 	}
 	if ((text = cmd_read_taskfile(file, cwd, namep, &len)) == NULL)
 		return (NULL);
+	tf_env_builtins(&base);
+	for (i = 0; git != NULL && i < git->n; i++)
+		tf_env_set(&base, git->v[i].key, git->v[i].value);
 	memset(&ctx, 0, sizeof ctx);
-	ctx.env = env;
+	ctx.env = user;
+	ctx.base = &base;
 	memset(&err, 0, sizeof err);
-	if (taskfile_parse(*namep, text, len, &ctx, &tf, &err) != 0) {
+	rc = taskfile_parse(*namep, text, len, &ctx, &tf, &err);
+	tf_env_free(&base);
+	if (rc != 0) {
 		tf_error_format(&err, msg, sizeof msg);
 		fprintf(stderr, "%s\n", msg);
 		free(text);
@@ -405,9 +414,10 @@ cmd_validate(struct cmd_global *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct taskfile			*tf;
+	struct tf_env			 git = { NULL, 0 };
 	cJSON				*j;
 	const char			*file = NULL, *name;
-	char				*text = NULL;
+	char				*text = NULL, cwd[PATH_MAX];
 	int				 ch, rv;
 
 	optind = 0;
@@ -425,7 +435,12 @@ cmd_validate(struct cmd_global *g, int argc, char **argv)
 	}
 	if (optind != argc)
 		return (cmd_usage(argv[0], "unexpected '%s'", argv[optind]));
-	if ((tf = cmd_load_taskfile(file, NULL, &text, &name)) == NULL)
+	/* The git tree's variables, as stratus run would send them. */
+	if (getcwd(cwd, sizeof cwd) != NULL)
+		(void)gitmeta_read(cwd, &git);
+	tf = cmd_load_taskfile(file, NULL, &git, &text, &name);
+	tf_env_free(&git);
+	if (tf == NULL)
 		return (CMD_EXIT_ERROR);
 	if (g->json) {
 		if ((j = tfjson_taskfile(tf)) == NULL) {

@@ -40,9 +40,13 @@ int	cmd_help(const char *name);
 /* getopt's complaint about argv as a usage error. */
 int	cmd_badopt(const char *name, int argc, char **argv);
 int	cmd_print_json(const cJSON *);
-/* Read and parse -f FILE or .cirrus.yml; NULL after printing why. */
-struct taskfile	*cmd_load_taskfile(const char *file, const struct tf_env *,
-		    char **textp, const char **namep);
+/*
+ * Read and parse -f FILE or .cirrus.yml as stratusd will: only_if and skip
+ * see the built-ins and git's variables (either may be NULL), then the
+ * file's, then user's (-e).  NULL after printing why.
+ */
+struct taskfile	*cmd_load_taskfile(const char *file, const struct tf_env *user,
+		    const struct tf_env *git, char **textp, const char **namep);
 /* Parse "CMD [-h] JOB"; the job id, or NULL with *rv the exit code. */
 const char	*cmd_job_arg(int argc, char **argv, int *rv);
 /* GET the job id into *job: 0, or -1 with cause (caller frees). */

@@ -38,7 +38,7 @@
 struct cmd_submit_opts {
 	const char	 *file;
 	cJSON		 *env;		/* {K: V} */
-	struct tf_env	  tfenv;	/* -e, then the git tree's */
+	struct tf_env	  tfenv;	/* -e */
 	struct tf_env	  git;		/* CIRRUS_BRANCH & co. */
 	int		  dirty;
 	const char	 *project;
@@ -180,21 +180,6 @@ cmd_submit_free(struct cmd_submit_opts *o)
 	free(o->only);
 }
 
-/* Read the git tree's CIRRUS_* variables into o; -e keeps precedence. */
-static void
-cmd_submit_git(struct cmd_submit_opts *o, const char *cwd)
-{
-	size_t	 i;
-
-	if (!gitmeta_read(cwd, &o->git))
-		return;
-	for (i = 0; i < o->git.n; i++) {
-		if (tf_env_get(&o->tfenv, o->git.v[i].key) == NULL)
-			tf_env_set(&o->tfenv, o->git.v[i].key,
-			    o->git.v[i].value);
-	}
-}
-
 /* Upload the packed directory unless the daemon has it already. */
 static int
 cmd_upload(struct cmd_global *g, const char *dir, char sha[SHA256_HEXLEN + 1],
@@ -240,9 +225,10 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 		fprintf(stderr, "stratus: getcwd: %s\n", strerror(errno));
 		return (CMD_EXIT_ERROR);
 	}
-	cmd_submit_git(o, cwd);
+	(void)gitmeta_read(cwd, &o->git);	/* the git tree's CIRRUS_* */
 	/* TASK arguments are prefixes of names or aliases: stratusd judges. */
-	if ((tf = cmd_load_taskfile(o->file, &o->tfenv, &text, &name)) == NULL)
+	if ((tf = cmd_load_taskfile(o->file, &o->tfenv, &o->git, &text,
+	    &name)) == NULL)
 		return (CMD_EXIT_ERROR);
 	/* stratusd tells apart two directories named alike (project_path). */
 	project = o->project != NULL ? xstrdup(o->project) :

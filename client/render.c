@@ -401,4 +401,7 @@ render_validate(const struct taskfile *tf)
 			printf("\n");
 		}
 	}
+	for (i = 0; i < tf->ndropped; i++)
+		printf("task %s\n  not run: only_if is false: %s\n",
+		    tf->dropped[i].name, tf->dropped[i].only_if);
 }

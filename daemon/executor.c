@@ -310,7 +310,7 @@ exec_env_list(struct exec *e, const char *workdir)
 	char		 buf[32], **list;
 	size_t		 i;
 
-	jobenv_builtins(&env);
+	tf_env_builtins(&env);
 	tf_env_set(&env, "CIRRUS_WORKING_DIR", workdir);
 	tf_env_set(&env, "CIRRUS_TASK_NAME", e->task->name);
 	snprintf(buf, sizeof buf, "%" PRId64, e->task->id);

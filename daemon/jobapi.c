@@ -228,7 +228,7 @@ jobapi_submit(const struct api_env *ae, struct MHD_Connection *c,
 	}
 	/* What only_if/skip see: built-ins and the git tree's, which the
 	 * task's env overrides, and -e, which overrides that. */
-	jobenv_builtins(&base);
+	tf_env_builtins(&base);
 	if (jobenv_git(cJSON_GetObjectItemCaseSensitive(body, "git"), &git,
 	    &why) == -1) {
 		r = apiresp_error(c, APIERR_BAD_REQUEST, "%s", why);

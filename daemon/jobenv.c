@@ -45,17 +45,6 @@ jobenv_git(const cJSON *git, struct tf_env *out, char **cause)
 }
 
 void
-jobenv_builtins(struct tf_env *env)
-{
-	tf_env_set(env, "CI", "true");
-	tf_env_set(env, "CONTINUOUS_INTEGRATION", "true");
-	tf_env_set(env, "CIRRUS_CI", "true");
-	tf_env_set(env, "CIRRUS_ENVIRONMENT", "stratus");
-	tf_env_set(env, "CIRRUS_OS", "linux");
-	tf_env_set(env, "OS", "linux");
-}
-
-void
 jobenv_prepend(struct tf_task *t, const struct tf_env *pre)
 {
 	struct tf_env	 env = { NULL, 0 };

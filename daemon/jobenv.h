@@ -17,10 +17,6 @@
  */
 int	jobenv_git(const cJSON *git, struct tf_env *out, char **cause);
 
-/* Add the variables Cirrus sets for every task that are known before any
- * task runs (CI, CIRRUS_CI, CIRRUS_OS, ...) to env. */
-void	jobenv_builtins(struct tf_env *env);
-
 /* Put pre's variables in front of t's own, which keep precedence. */
 void	jobenv_prepend(struct tf_task *t, const struct tf_env *pre);
 

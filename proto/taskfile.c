@@ -27,6 +27,8 @@ struct cont {
 	size_t		 ndargs;
 	double		 cpu;
 	int64_t		 memory_mb;
+	const struct node *cpu_var;	/* cpu: naming variables, for later */
+	const struct node *memory_var;	/* memory: likewise */
 	struct tf_sidecar *sidecars;	/* additional_containers */
 	size_t		 nsidecars;
 };
@@ -40,6 +42,8 @@ struct tp {
 	struct cont		 topcont;
 	int			 havetopcont;
 	const char		*topinstance;	/* other top-level instance */
+	const struct node	*topcond[3];	/* only_if, skip, allow_failures */
+	int64_t			 toptimeout_s;	/* timeout_in, or the default */
 	struct ptask		*pt;
 	size_t			 npt;
 	const struct node     **uprefs;	/* the task's upload_caches names */
@@ -52,6 +56,17 @@ static const char *instance_keys[] = {
 	"compute_engine_instance", "ec2_instance", "eks_container",
 	"gke_container", "azure_container_instance", "persistent_worker",
 	"anka_instance", "prepared_instance", NULL
+};
+
+/*
+ * Keys Cirrus CI's service reads and that mean nothing to a local runner:
+ * accepted with a word, not called unknown.
+ */
+static const char *service_keys[] = {
+	"auto_cancellation", "stateful", "use_compute_credits",
+	"trigger_type", "execution_lock", "required_pr_labels",
+	"experimental", "labels", "gcp_credentials", "aws_credentials",
+	"azure_credentials", NULL
 };
 
 static int	tp_error(struct tp *, const struct node *, const char *, ...)
@@ -131,6 +146,29 @@ cont_free(struct cont *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Whether a value names a variable ($X, ${X} or %X%), to expand per task. */
+static int
+has_variable(const char *s)
+{
+	return (strchr(s, '$') != NULL || strchr(s, '%') != NULL);
+}
+
+/* The warning for a key nothing here reads. */
+static void
+tp_ignored(struct tp *tp, const struct node *k)
+{
+	size_t	i;
+
+	for (i = 0; service_keys[i] != NULL; i++) {
+		if (strcmp(k->str, service_keys[i]) == 0) {
+			tp_warn(tp, k, "'%s' is a Cirrus CI service setting; "
+			    "it has no effect here", k->str);
+			return;
+		}
+	}
+	tp_warn(tp, k, "unknown key '%s' ignored", k->str);
+}
+
 /* A warning from tfsidecar_parse. */
 static void
 tp_warn_cb(void *arg, const struct node *n, const char *msg)
@@ -164,14 +202,19 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 		} else if (strcmp(key, "cpu") == 0) {
 			if (v->type != N_SCALAR)
 				return (tp_error(tp, v, "invalid cpu"));
-			if (tfunits_cpu(v->str, &c->cpu) == -1)
+			c->cpu_var = has_variable(v->str) ? v : NULL;
+			if (c->cpu_var == NULL &&
+			    tfunits_cpu(v->str, &c->cpu) == -1)
 				return (tp_error(tp, v, "invalid cpu '%s'",
 				    v->str));
 		} else if (strcmp(key, "memory") == 0) {
-			if (v->type != N_SCALAR ||
+			if (v->type != N_SCALAR)
+				return (tp_error(tp, v, "invalid memory"));
+			c->memory_var = has_variable(v->str) ? v : NULL;
+			if (c->memory_var == NULL &&
 			    tfunits_memory(v->str, &c->memory_mb) == -1)
 				return (tp_error(tp, v, "invalid memory '%s'",
-				    v->type == N_SCALAR ? v->str : ""));
+				    v->str));
 		} else if (strcmp(key, "docker_arguments") == 0) {
 			if (v->type != N_MAP)
 				return (tp_error(tp, v, "docker_arguments must "
@@ -445,6 +488,32 @@ expand_field(struct tp *tp, const struct tf_task *t, char **s)
 	*s = x;
 }
 
+/* cpu: and memory: that name variables, expanded with the task's. */
+static int
+cont_vars(struct tp *tp, const struct cont *c, struct tf_task *t)
+{
+	char	*x;
+	int	 rc = 0;
+
+	if (c->cpu_var != NULL) {
+		x = expr_expand(c->cpu_var->str, &t->env, tp->ctx);
+		if (x == NULL || tfunits_cpu(x, &t->cpu) == -1)
+			rc = tp_error(tp, c->cpu_var, "invalid cpu '%s' (it "
+			    "expands to '%s')", c->cpu_var->str, x != NULL ?
+			    x : "");
+		free(x);
+	}
+	if (rc == 0 && c->memory_var != NULL) {
+		x = expr_expand(c->memory_var->str, &t->env, tp->ctx);
+		if (x == NULL || tfunits_memory(x, &t->memory_mb) == -1)
+			rc = tp_error(tp, c->memory_var, "invalid memory '%s' "
+			    "(it expands to '%s')", c->memory_var->str,
+			    x != NULL ? x : "");
+		free(x);
+	}
+	return (rc);
+}
+
 enum tkind {
 	TK_TASK,
 	TK_DOCKER_BUILDER,
@@ -530,7 +599,7 @@ task_pair(struct tp *tp, struct ptask *p, const struct node *k,
 	if ((r = parse_instruction(tp, t, k, v, WHEN_ON_SUCCESS)) == -1)
 		return (-1);
 	if (r == 0)
-		tp_warn(tp, k, "unknown key '%s' ignored", key);
+		tp_ignored(tp, k);
 	return (0);
 }
 
@@ -556,7 +625,9 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	t = &p->t;
 	t->line = kn->line;
 	t->column = kn->column;
-	t->timeout_s = TF_DEFAULT_TIMEOUT_S;
+	t->timeout_s = tp->toptimeout_s;
+	for (i = 0; i < 3; i++)
+		last[i + 1] = tp->topcond[i];	/* the task's own win */
 	for (i = 0; i < tp->topenv.n; i++)
 		tf_env_set(&t->env, tp->topenv.v[i].key, tp->topenv.v[i].value);
 	tp->nuprefs = 0;
@@ -578,13 +649,17 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 		if (parse_container(tp, last[5], &c) == -1)
 			goto out;
 		cont_apply(&c, t);
+		if (cont_vars(tp, &c, t) == -1)
+			goto out;
 	} else if (last[4] != NULL) {
 		t->instance = xstrdup(last[4]->str);
 		t->skip_reason = xasprintf("unsupported instance type %s",
 		    last[4]->str);
-	} else if (tp->havetopcont)
+	} else if (tp->havetopcont) {
 		cont_apply(&tp->topcont, t);
-	else if (tp->topinstance != NULL) {
+		if (cont_vars(tp, &tp->topcont, t) == -1)
+			goto out;
+	} else if (tp->topinstance != NULL) {
 		t->instance = xstrdup(tp->topinstance);
 		t->skip_reason = xasprintf("unsupported instance type %s",
 		    tp->topinstance);
@@ -667,6 +742,48 @@ task_key(const char *key, enum tkind *kind, char **defname)
 	return (0);
 }
 
+static const char *top_conds[] = { "only_if", "skip", "allow_failures" };
+
+/* Whether key is a task setting that, at the top level, every task takes. */
+static int
+is_top_default(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(top_conds); i++)
+		if (strcmp(key, top_conds[i]) == 0)
+			return (1);
+	return (strcmp(key, "timeout_in") == 0);
+}
+
+/*
+ * A top-level only_if, skip, allow_failures or timeout_in: the default of
+ * every task, which a task's own overrides (Cirrus's "collectible"
+ * fields).  Conditions are evaluated per task, with its variables.
+ */
+static int
+top_default(struct tp *tp, const struct node *k, const struct node *v)
+{
+	size_t	i;
+
+	if (strcmp(k->str, "timeout_in") == 0) {
+		if (v->type != N_SCALAR ||
+		    tfunits_timeout(v->str, &tp->toptimeout_s) == -1)
+			return (tp_error(tp, v, "invalid timeout_in '%s'",
+			    v->type == N_SCALAR ? v->str : ""));
+		return (0);
+	}
+	for (i = 0; i < nitems(top_conds); i++) {
+		if (strcmp(k->str, top_conds[i]) != 0)
+			continue;
+		if (v->type != N_SCALAR)
+			return (tp_error(tp, v, "%s must be a string",
+			    k->str));
+		tp->topcond[i] = v;
+	}
+	return (0);
+}
+
 /* Read the top level: defaults first, then every task in order. */
 static int
 build(struct tp *tp, const struct node *root)
@@ -698,7 +815,8 @@ build(struct tp *tp, const struct node *root)
 		} else if (is_instance_key(k->str)) {
 			tp->topinstance = k->str;
 			tp->havetopcont = 0;
-		}
+		} else if (top_default(tp, k, v) == -1)
+			return (-1);
 	}
 	for (i = 0; i < root->npairs; i++) {
 		k = root->pairs[i].k;
@@ -707,9 +825,9 @@ build(struct tp *tp, const struct node *root)
 			if (strcmp(k->str, "env") != 0 &&
 			    strcmp(k->str, "environment") != 0 &&
 			    strcmp(k->str, "container") != 0 &&
-			    !is_instance_key(k->str))
-				tp_warn(tp, k, "unknown key '%s' ignored",
-				    k->str);
+			    !is_instance_key(k->str) &&
+			    !is_top_default(k->str) && !v->shared)
+				tp_ignored(tp, k);	/* not a template */
 			continue;
 		}
 		ntaskkeys++;
@@ -762,6 +880,7 @@ taskfile_parse(const char *name, const char *text, size_t len,
 	memset(err, 0, sizeof *err);
 	snprintf(err->file, sizeof err->file, "%s", name);
 	memset(&tp, 0, sizeof tp);
+	tp.toptimeout_s = TF_DEFAULT_TIMEOUT_S;
 	tp.file = name;
 	tp.ctx = ctx;
 	tp.yt.err = err;
@@ -786,9 +905,15 @@ taskfile_parse(const char *name, const char *text, size_t len,
 	for (i = 0, n = 0; i < tp.npt; i++)
 		n += !tp.pt[i].dropped;
 	tf->tasks = xcalloc(n + 1, sizeof *tf->tasks);
+	tf->dropped = xcalloc(tp.npt - n + 1, sizeof *tf->dropped);
 	for (i = 0; i < tp.npt; i++) {
-		if (tp.pt[i].dropped)
+		if (tp.pt[i].dropped) {
+			tf->dropped[tf->ndropped].name = tp.pt[i].t.name;
+			tf->dropped[tf->ndropped++].only_if =
+			    tp.pt[i].t.only_if;
+			tp.pt[i].t.name = tp.pt[i].t.only_if = NULL;
 			continue;
+		}
 		tf->tasks[tf->ntasks++] = tp.pt[i].t;
 		memset(&tp.pt[i].t, 0, sizeof tp.pt[i].t);
 	}

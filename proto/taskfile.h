@@ -39,6 +39,9 @@ struct tf_env {
 void		 tf_env_set(struct tf_env *, const char *, const char *);
 const char	*tf_env_get(const struct tf_env *, const char *);
 void		 tf_env_free(struct tf_env *);
+/* Add the variables Cirrus sets for every task that are known before any
+ * task runs (CI, CIRRUS_CI, CIRRUS_OS, ...). */
+void		 tf_env_builtins(struct tf_env *);
 
 struct tf_step {
 	char		*name;		/* "build" for build_script */
@@ -103,12 +106,20 @@ struct tf_task {
 	int		 line, column;
 };
 
+/* A task that only_if removed, for validate to show. */
+struct tf_dropped {
+	char		*name;
+	char		*only_if;
+};
+
 struct taskfile {
 	char		*name;		/* file name used in messages */
 	struct tf_task	*tasks;
 	size_t		 ntasks;
 	char	       **warnings;	/* "file:line:column: message" */
 	size_t		 nwarnings;
+	struct tf_dropped *dropped;	/* in file order */
+	size_t		 ndropped;
 };
 
 struct tf_error {

@@ -85,6 +85,13 @@ tfjson_taskfile(const struct taskfile *tf)
 		cJSON_AddNumberToObject(o, "timeout_s", (double)t->timeout_s);
 		add_str(o, "skip_reason", t->skip_reason);
 	}
+	tasks = cJSON_AddArrayToObject(root, "dropped");
+	for (i = 0; i < tf->ndropped; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(tasks, o);
+		add_str(o, "name", tf->dropped[i].name);
+		add_str(o, "only_if", tf->dropped[i].only_if);
+	}
 	add_strv(root, "warnings", tf->warnings, tf->nwarnings);
 	return (root);
 }

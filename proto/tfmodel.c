@@ -21,6 +21,11 @@ taskfile_free(struct taskfile *tf)
 	for (i = 0; i < tf->nwarnings; i++)
 		free(tf->warnings[i]);
 	free(tf->warnings);
+	for (i = 0; i < tf->ndropped; i++) {
+		free(tf->dropped[i].name);
+		free(tf->dropped[i].only_if);
+	}
+	free(tf->dropped);
 	free(tf->name);
 	free(tf);
 }
@@ -117,6 +122,17 @@ tf_env_get(const struct tf_env *env, const char *key)
 			return (env->v[i].value);
 	}
 	return (NULL);
+}
+
+void
+tf_env_builtins(struct tf_env *env)
+{
+	tf_env_set(env, "CI", "true");
+	tf_env_set(env, "CONTINUOUS_INTEGRATION", "true");
+	tf_env_set(env, "CIRRUS_CI", "true");
+	tf_env_set(env, "CIRRUS_ENVIRONMENT", "stratus");
+	tf_env_set(env, "CIRRUS_OS", "linux");
+	tf_env_set(env, "OS", "linux");
 }
 
 /* Free env's variables and empty it. */

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The number of elements of an array (not a pointer). */
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Allocators that abort with a message on exhaustion: out of memory is a
  * broken invariant for a build daemon, not a recoverable error. */
 void	*xmalloc(size_t);

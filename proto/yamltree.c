@@ -80,6 +80,7 @@ yamltree_copy(struct yamltree_ctx *yt, const struct node *n)
 	c = xcalloc(1, sizeof *c);
 	c->type = n->type;
 	c->plain = n->plain;
+	c->shared = n->shared;
 	c->line = n->line;
 	c->column = n->column;
 	yt->nodes++;
@@ -128,6 +129,9 @@ conv(struct yamltree_ctx *yt, yaml_document_t *doc, yaml_node_t *y,
 	n = xcalloc(1, sizeof *n);
 	n->line = (int)y->start_mark.line + 1;
 	n->column = (int)y->start_mark.column + 1;
+	if (y >= doc->nodes.start &&
+	    (size_t)(y - doc->nodes.start) < yt->nrefs)
+		n->shared = yt->refs[y - doc->nodes.start] > 1;
 	if (depth > YAMLTREE_MAX_DEPTH) {
 		yamltree_error(yt, n, "nesting deeper than %d levels",
 		    YAMLTREE_MAX_DEPTH);
@@ -320,6 +324,36 @@ yamltree_more(struct yamltree_ctx *yt, yaml_parser_t *parser)
 	yaml_document_delete(&doc);
 }
 
+/* Count the references to each node of doc (aliases make more than 1). */
+static void
+count_refs(struct yamltree_ctx *yt, yaml_document_t *doc)
+{
+	yaml_node_t		*y;
+	yaml_node_item_t	*it;
+	yaml_node_pair_t	*p;
+	size_t			 n;
+
+	n = (size_t)(doc->nodes.top - doc->nodes.start);
+	yt->refs = xcalloc(n + 1, sizeof *yt->refs);
+	yt->nrefs = n;
+#define REF(i)	do { if ((i) >= 1 && (size_t)(i) <= n) yt->refs[(i) - 1]++; \
+		} while (0)
+	for (y = doc->nodes.start; y < doc->nodes.top; y++) {
+		if (y->type == YAML_SEQUENCE_NODE) {
+			for (it = y->data.sequence.items.start;
+			    it < y->data.sequence.items.top; it++)
+				REF(*it);
+		} else if (y->type == YAML_MAPPING_NODE) {
+			for (p = y->data.mapping.pairs.start;
+			    p < y->data.mapping.pairs.top; p++) {
+				REF(p->key);
+				REF(p->value);
+			}
+		}
+	}
+#undef REF
+}
+
 /* Load text into our tree; NULL root for an empty document. */
 int
 yamltree_load(struct yamltree_ctx *yt, const char *text, size_t len,
@@ -347,10 +381,14 @@ yamltree_load(struct yamltree_ctx *yt, const char *text, size_t len,
 		yaml_parser_delete(&parser);
 		return (-1);
 	}
+	count_refs(yt, &doc);
 	if ((y = yaml_document_get_root_node(&doc)) == NULL)
 		rc = 0;
 	else if ((*root = conv(yt, &doc, y, 0)) != NULL)
 		rc = 0;
+	free(yt->refs);
+	yt->refs = NULL;
+	yt->nrefs = 0;
 	yaml_document_delete(&doc);
 	if (rc == 0)
 		yamltree_more(yt, &parser);

@@ -29,6 +29,7 @@ struct node {
 	enum ntype	 type;
 	char		*str;		/* scalar */
 	int		 plain;		/* scalar was unquoted */
+	int		 shared;	/* anchored and aliased elsewhere */
 	struct node    **items;		/* sequence */
 	size_t		 nitems;
 	struct npair	*pairs;		/* mapping */
@@ -47,6 +48,9 @@ struct yamltree_ctx {
 	size_t		 bytes;
 	/* Where a second document starts (0: none); only the first is read. */
 	int		 more_line, more_column;
+	/* While loading: how often each libyaml node is referred to. */
+	int		*refs;
+	size_t		 nrefs;
 };
 
 /* Record the first error at n's position (or 0:0 when n is NULL); -1. */

@@ -241,6 +241,12 @@ grep -q '^branch | on-feature-1' "$T/out" && ! grep -q on-main "$T/out" &&
 ok "only_if sees CIRRUS_BRANCH ($names)"
 grep -q '^pinned | on-pinned$' "$T/out"
 ok "a task's env overrides a built-in, in only_if and in the container"
+(cd "$T/git" && st validate) >"$T/validate.out" 2>&1
+grep -qx 'task branch' "$T/validate.out" &&
+    grep -qx 'task other' "$T/validate.out" &&
+    grep -qxF "  not run: only_if is false: \$CIRRUS_BRANCH == 'main'" \
+    "$T/validate.out" || { diag "$T/validate.out"; false; }
+ok "validate sees the work tree's branch and names the tasks only_if drops"
 [ $rc -eq 0 ] || diag "$T/out"
 
 # --- TASK selection and --only ---------------------------------------------------

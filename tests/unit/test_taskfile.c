@@ -413,9 +413,8 @@ Test(yaml, anchors_and_aliases)
 	cr_assert_str_eq(task(tf, "a")->image, "debian:12");
 	cr_assert_str_eq(task(tf, "b")->image, "debian:12");
 	cr_assert_str_eq(task(tf, "b")->steps[0].script, "x\ny");
-	cr_assert_eq(tf->nwarnings, 1);
-	cr_assert_str_eq(tf->warnings[0], "t.yml:1:1: unknown key 'img' "
-	    "ignored");
+	/* img: is a template, aliased below: not an unknown key. */
+	cr_assert_eq(tf->nwarnings, 0);
 	taskfile_free(tf);
 }
 
@@ -1047,9 +1046,9 @@ Test(fixture, full)
 	cr_assert_not_null(taskfile_find(tf, "test (VERSION=2)"));
 	cr_assert_str_eq(task(tf, "freebsd")->skip_reason,
 	    "unsupported instance type freebsd_instance");
-	cr_assert_eq(tf->nwarnings, 1);
-	cr_assert_str_eq(tf->warnings[0], "full.yml:11:1: unknown key "
-	    "'defaults' ignored");
+	/* defaults: is a template (anchored, aliased): no warning. */
+	cr_assert_eq(tf->nwarnings, 0, "%s", tf->nwarnings ? tf->warnings[0] :
+	    "");
 	taskfile_free(tf);
 }
 
@@ -1077,7 +1076,7 @@ Test(json, validate_shape)
 	    "{\"name\":\"main\",\"kind\":\"script\",\"when\":\"on_success\"}],"
 	    "\"allow_failures\":true,\"timeout_s\":10,"
 	    "\"skip_reason\":\"skipped by skip: true\"}],"
-	    "\"warnings\":[]}");
+	    "\"dropped\":[],\"warnings\":[]}");
 	free(s);
 	cJSON_Delete(j);
 	taskfile_free(tf);
@@ -1375,6 +1374,118 @@ Test(upload_caches, in_matrix_tasks_and_validate_json)
 	cr_assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(st, 0),
 	    "caches"));
 	free(s);
+	cJSON_Delete(j);
+	taskfile_free(tf);
+}
+
+/* ---- real-world shapes: variables in limits, top-level defaults ---- */
+
+Test(realworld, cpu_and_memory_from_variables)
+{
+	struct taskfile	*tf = ok("env:\n  MEM: 2G\n"
+	    "container:\n  image: x\n  cpu: $CPUS\n  memory: ${MEM}\n"
+	    "a_task:\n  env: {CPUS: 4}\n  script: x\n"
+	    "b_task:\n  env: {CPUS: 2, MEM: 512M}\n  script: x\n"
+	    "c_task:\n  env: {CPUS: 1}\n"
+	    "  container: {image: y, cpu: '${CPUS}', memory: 1G}\n"
+	    "  script: x\n");
+
+	cr_assert_float_eq(task(tf, "a")->cpu, 4.0, 1e-9);
+	cr_assert_eq(task(tf, "a")->memory_mb, 2048);
+	cr_assert_float_eq(task(tf, "b")->cpu, 2.0, 1e-9);
+	cr_assert_eq(task(tf, "b")->memory_mb, 512);
+	cr_assert_float_eq(task(tf, "c")->cpu, 1.0, 1e-9);
+	cr_assert_eq(task(tf, "c")->memory_mb, 1024);
+	taskfile_free(tf);
+	expect_error("a_task:\n  container:\n    image: x\n"
+	    "    cpu: $NOPE\n  script: x\n",
+	    "t.yml:4:10: invalid cpu '$NOPE' (it expands to '$NOPE')");
+	expect_error("a_task:\n  env: {M: lots}\n  container:\n"
+	    "    image: x\n    memory: $M\n  script: x\n",
+	    "t.yml:5:13: invalid memory '$M' (it expands to 'lots')");
+}
+
+Test(realworld, top_level_defaults)
+{
+	struct tf_env		base = { NULL, 0 };
+	struct tf_context	ctx = { NULL, NULL, 0, &base };
+	struct taskfile		*tf;
+
+	tf_env_set(&base, "CIRRUS_BRANCH", "main");
+	tf = ok_ctx("timeout_in: 90m\nallow_failures: true\n"
+	    "skip: $SKIPME == 'yes'\n"
+	    "only_if: $CIRRUS_BRANCH == 'main' || $FORCE == 'yes'\n"
+	    "container: {image: x}\n"
+	    "a_task:\n  script: x\n"
+	    "b_task:\n  timeout_in: 5m\n  allow_failures: false\n"
+	    "  env: {SKIPME: 'yes'}\n  script: x\n"
+	    "c_task:\n  only_if: $CIRRUS_BRANCH == 'dev'\n  script: x\n"
+	    "d_task:\n  env: {CIRRUS_BRANCH: x}\n  script: x\n"
+	    "e_task:\n  env: {CIRRUS_BRANCH: x, FORCE: 'yes'}\n  script: x\n",
+	    &ctx);
+	cr_assert_eq(tf->nwarnings, 0, "%s", tf->nwarnings ? tf->warnings[0] :
+	    "");
+	cr_assert_eq(tf->ntasks, 3);
+	cr_assert_eq(task(tf, "a")->timeout_s, 5400);
+	cr_assert(task(tf, "a")->allow_failures);
+	cr_assert_null(task(tf, "a")->skip_reason);
+	cr_assert_eq(task(tf, "b")->timeout_s, 300, "the task's own wins");
+	cr_assert_not(task(tf, "b")->allow_failures);
+	cr_assert_str_eq(task(tf, "b")->skip_reason,
+	    "skipped by skip: $SKIPME == 'yes'", "evaluated per task");
+	cr_assert_not_null(taskfile_find(tf, "e"), "per task, with its env");
+	cr_assert_eq(tf->ndropped, 2);
+	cr_assert_str_eq(tf->dropped[0].name, "c");
+	cr_assert_str_eq(tf->dropped[0].only_if, "$CIRRUS_BRANCH == 'dev'");
+	cr_assert_str_eq(tf->dropped[1].name, "d");
+	taskfile_free(tf);
+	tf_env_free(&base);
+	expect_error("timeout_in: soon\ncontainer: {image: x}\n"
+	    "a_task:\n  script: x\n",
+	    "t.yml:1:13: invalid timeout_in 'soon'");
+	expect_error("only_if: [a]\ncontainer: {image: x}\n"
+	    "a_task:\n  script: x\n",
+	    "t.yml:1:10: only_if must be a string");
+}
+
+Test(realworld, service_settings_and_templates)
+{
+	struct taskfile	*tf = ok("gcp_credentials: ENCRYPTED[abc]\n"
+	    "base_template: &base\n  container: {image: x}\n"
+	    "unused: &lonely\n  a: b\n"
+	    "stray: 1\n"
+	    "a_task:\n  <<: *base\n  trigger_type: manual\n"
+	    "  stateful: false\n  script: x\n");
+
+	cr_assert_eq(tf->nwarnings, 5);
+	cr_assert_str_eq(tf->warnings[0], "t.yml:1:1: 'gcp_credentials' is a "
+	    "Cirrus CI service setting; it has no effect here");
+	/* An anchor nothing aliases is no template: it is still unknown. */
+	cr_assert_str_eq(tf->warnings[1],
+	    "t.yml:4:1: unknown key 'unused' ignored");
+	cr_assert_str_eq(tf->warnings[2],
+	    "t.yml:6:1: unknown key 'stray' ignored");
+	cr_assert_str_eq(tf->warnings[3], "t.yml:9:3: 'trigger_type' is a "
+	    "Cirrus CI service setting; it has no effect here");
+	cr_assert_str_eq(tf->warnings[4], "t.yml:10:3: 'stateful' is a "
+	    "Cirrus CI service setting; it has no effect here");
+	taskfile_free(tf);
+}
+
+Test(realworld, validate_json_lists_dropped_tasks)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "a_task:\n  only_if: $X == 'y'\n  script: x\n"
+	    "b_task:\n  script: x\n");
+	cJSON		*j, *d;
+
+	j = tfjson_taskfile(tf);
+	d = cJSON_GetObjectItem(j, "dropped");
+	cr_assert_eq(cJSON_GetArraySize(d), 1);
+	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(d, 0),
+	    "name")->valuestring, "a");
+	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(d, 0),
+	    "only_if")->valuestring, "$X == 'y'");
 	cJSON_Delete(j);
 	taskfile_free(tf);
 }
