@@ -14,10 +14,6 @@
 #include "proto/log.h"
 #include "proto/util.h"
 
-#ifndef nitems
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-
 /*
  * Forward migrations: migrations[N - 1] takes the schema from PRAGMA
  * user_version N - 1 to N.  Append only; never edit a released entry.

@@ -8,10 +8,6 @@
 #include "daemon/store_int.h"
 #include "proto/util.h"
 
-#ifndef nitems
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-
 /*
  * Bind ?1 state, ?2 exit_code (-1: NULL), ?3 now when state is running and
  * ?4 now when it is finished (else NULL): the columns of a transition whose
