@@ -66,7 +66,10 @@ static const char *service_keys[] = {
 	"auto_cancellation", "stateful", "use_compute_credits",
 	"trigger_type", "execution_lock", "required_pr_labels",
 	"experimental", "labels", "gcp_credentials", "aws_credentials",
-	"azure_credentials", NULL
+	"azure_credentials",
+	/* container: and docker_builder: settings of Cirrus's machines */
+	"kvm", "greedy", "registry_config", "use_in_memory_disk",
+	"use_static_ip", "platform", "os_version", "architecture", NULL
 };
 
 static int	tp_error(struct tp *, const struct node *, const char *, ...)
@@ -236,7 +239,7 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 			    &c->sidecars, &c->nsidecars) == -1)
 				return (-1);
 		} else
-			tp_warn(tp, k, "unknown key '%s' ignored", key);
+			tp_ignored(tp, k);
 	}
 	return (0);
 }
@@ -403,9 +406,9 @@ parse_instruction(struct tp *tp, struct tf_task *t, const struct node *k,
 	} kinds[] = {
 		{ "background_script", STEP_BACKGROUND },
 		{ "script", STEP_SCRIPT },
-		{ "_cache", STEP_CACHE },
-		{ "_artifacts", STEP_ARTIFACTS },
-		{ "_file", STEP_FILE },
+		{ "cache", STEP_CACHE },
+		{ "artifacts", STEP_ARTIFACTS },
+		{ "file", STEP_FILE },
 	};
 	struct tf_step	*s;
 	const char	*key = k->str;
@@ -417,26 +420,17 @@ parse_instruction(struct tp *tp, struct tf_task *t, const struct node *k,
 		return (tfcaches_parse(&tp->yt, k, v, s, &tp->uprefs,
 		    &tp->nuprefs) == -1 ? -1 : 1);
 	}
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		if (kinds[i].kind == STEP_SCRIPT ||
-		    kinds[i].kind == STEP_BACKGROUND) {
-			n = strlen(kinds[i].suffix);
-			if (strcmp(key, kinds[i].suffix) == 0)
-				break;
-			if (strlen(key) > n && ends_with(key,
-			    kinds[i].suffix) && key[strlen(key) - n - 1] == '_')
-				break;
-		} else if (strlen(key) > strlen(kinds[i].suffix) &&
-		    ends_with(key, kinds[i].suffix))
+	/* As Cirrus: any key ending so, named by what comes before
+	 * ("build_script", "ccache"), "main" when nothing does. */
+	for (i = 0; i < nitems(kinds); i++)
+		if (ends_with(key, kinds[i].suffix))
 			break;
-	}
-	if (i == sizeof kinds / sizeof kinds[0])
+	if (i == nitems(kinds))
 		return (0);
-	if (kinds[i].kind == STEP_SCRIPT || kinds[i].kind == STEP_BACKGROUND) {
-		n = strlen(key) - strlen(kinds[i].suffix);
-		name = n == 0 ? xstrdup("main") : xstrndup(key, n - 1);
-	} else
-		name = key_prefix(key, kinds[i].suffix);
+	n = strlen(key) - strlen(kinds[i].suffix);
+	if (n > 0 && key[n - 1] == '_')
+		n--;
+	name = n == 0 ? xstrdup("main") : xstrndup(key, n);
 	s = step_new(t, name, kinds[i].kind, when, k);
 	free(name);
 	if (kinds[i].kind == STEP_SCRIPT || kinds[i].kind == STEP_BACKGROUND)
@@ -881,6 +875,8 @@ taskfile_parse(const char *name, const char *text, size_t len,
 	snprintf(err->file, sizeof err->file, "%s", name);
 	memset(&tp, 0, sizeof tp);
 	tp.toptimeout_s = TF_DEFAULT_TIMEOUT_S;
+	tp.yt.warn = tp_warn_cb;
+	tp.yt.warn_arg = &tp;
 	tp.file = name;
 	tp.ctx = ctx;
 	tp.yt.err = err;

@@ -324,6 +324,23 @@ yamltree_more(struct yamltree_ctx *yt, yaml_parser_t *parser)
 	yaml_document_delete(&doc);
 }
 
+/* Pass a warning about n to the caller's hook, if any. */
+void
+yamltree_warn(struct yamltree_ctx *yt, const struct node *n,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	if (yt->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	yt->warn(yt->warn_arg, n, msg);
+	free(msg);
+}
+
 /* Count the references to each node of doc (aliases make more than 1). */
 static void
 count_refs(struct yamltree_ctx *yt, yaml_document_t *doc)
@@ -442,8 +459,10 @@ int
 yamltree_want_script(struct yamltree_ctx *yt, const struct node *n,
     const char *what, char **out)
 {
-	struct buf	b;
-	size_t		i;
+	const struct node *it;
+	struct buf	 b;
+	char		*q;
+	size_t		 i;
 
 	if (n->type == N_SCALAR) {
 		free(*out);
@@ -455,14 +474,42 @@ yamltree_want_script(struct yamltree_ctx *yt, const struct node *n,
 		    "list of strings", what));
 	buf_init(&b, 0);
 	for (i = 0; i < n->nitems; i++) {
-		if (n->items[i]->type != N_SCALAR) {
-			buf_free(&b);
-			return (yamltree_error(yt, n->items[i], "%s must "
-			    "be a string or a list of strings", what));
-		}
+		it = n->items[i];
 		if (i != 0)
 			buf_add(&b, "\n", 1);
-		buf_addstr(&b, n->items[i]->str);
+		if (it->type == N_SCALAR) {
+			buf_addstr(&b, it->str);
+			continue;
+		}
+		/* Cirrus's "- ps: COMMAND" runs a PowerShell line. */
+		if (it->type == N_MAP && it->npairs == 1 &&
+		    strcmp(it->pairs[0].k->str, "ps") == 0 &&
+		    it->pairs[0].v->type == N_SCALAR) {
+			q = shell_quote(it->pairs[0].v->str);
+			buf_printf(&b, "pwsh -NoLogo -NonInteractive -Command %s",
+			    q);
+			free(q);
+			continue;
+		}
+		/* "- echo a: b" unquoted: YAML reads a mapping; Cirrus CI
+		 * runs such files, so take the line its author wrote. */
+		if (it->type == N_MAP && it->npairs == 1 &&
+		    it->pairs[0].v->type == N_SCALAR && it->pairs[0].k->plain &&
+		    it->pairs[0].v->plain) {
+			buf_printf(&b, "%s: %s", it->pairs[0].k->str,
+			    it->pairs[0].v->str);
+			yamltree_warn(yt, it, "%s: YAML reads this line as a "
+			    "mapping (it has an unquoted ': '); it runs as the "
+			    "line it is, but quote it", what);
+			continue;
+		}
+		buf_free(&b);
+		if (it->type == N_MAP)
+			return (yamltree_error(yt, it, "%s: this line is read "
+			    "as a mapping, not a command (YAML takes an "
+			    "unquoted ': ' as a key): quote the line", what));
+		return (yamltree_error(yt, it, "%s must be a string or a list "
+		    "of strings", what));
 	}
 	free(*out);
 	*out = buf_steal(&b, NULL);

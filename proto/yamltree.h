@@ -51,6 +51,9 @@ struct yamltree_ctx {
 	/* While loading: how often each libyaml node is referred to. */
 	int		*refs;
 	size_t		 nrefs;
+	/* Where warnings go (may be NULL): the node and the message. */
+	void		(*warn)(void *, const struct node *, const char *);
+	void		*warn_arg;
 };
 
 /* Record the first error at n's position (or 0:0 when n is NULL); -1. */
@@ -59,6 +62,9 @@ int		 yamltree_error(struct yamltree_ctx *, const struct node *n,
 int		 yamltree_verror(struct yamltree_ctx *, const struct node *n,
 		    const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
+/* A warning about n, to yt->warn when set. */
+void		 yamltree_warn(struct yamltree_ctx *, const struct node *n,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
 /* Charge one node of len scalar bytes; -1 with the error set when over. */
 int		 yamltree_budget(struct yamltree_ctx *, const struct node *at,
 		    size_t len);

@@ -1489,3 +1489,68 @@ Test(realworld, validate_json_lists_dropped_tasks)
 	cJSON_Delete(j);
 	taskfile_free(tf);
 }
+
+Test(realworld, instruction_keys_as_cirrus_matches_them)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "a_task:\n  script: x\n  artifacts: {path: out}\n"
+	    "  cache: {folder: c}\n  ccache: {folder: d}\n"
+	    "  myscript: y\n  build_background_script: z\n"
+	    "  always:\n    artifacts: {path: log}\n");
+	const struct tf_task	*t = task(tf, "a");
+
+	cr_assert_eq(tf->nwarnings, 0, "%s", tf->nwarnings ? tf->warnings[0] :
+	    "");
+	cr_assert_eq(t->nsteps, 7);
+	cr_assert_str_eq(t->steps[1].name, "main");
+	cr_assert_eq(t->steps[1].kind, STEP_ARTIFACTS);
+	cr_assert_str_eq(t->steps[2].name, "main");
+	cr_assert_eq(t->steps[2].kind, STEP_CACHE);
+	cr_assert_str_eq(t->steps[3].name, "c");
+	cr_assert_eq(t->steps[3].kind, STEP_CACHE);
+	cr_assert_str_eq(t->steps[4].name, "my");
+	cr_assert_eq(t->steps[4].kind, STEP_SCRIPT);
+	cr_assert_str_eq(t->steps[5].name, "build");
+	cr_assert_eq(t->steps[5].kind, STEP_BACKGROUND);
+	cr_assert_eq(t->steps[6].kind, STEP_ARTIFACTS);
+	cr_assert_eq(t->steps[6].when, WHEN_ALWAYS);
+	taskfile_free(tf);
+}
+
+Test(realworld, script_lines_yaml_reads_as_mappings)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "a_task:\n  s_script:\n    - echo one\n"
+	    "    - echo 'user ALL=(ALL) NOPASSWD: ALL' >> sudoers\n"
+	    "    - ps: Write-Host 'hi'\n");
+
+	cr_assert_str_eq(task(tf, "a")->steps[0].script, "echo one\n"
+	    "echo 'user ALL=(ALL) NOPASSWD: ALL' >> sudoers\n"
+	    "pwsh -NoLogo -NonInteractive -Command 'Write-Host '\\''hi'\\'''");
+	cr_assert_eq(tf->nwarnings, 1);
+	cr_assert_str_eq(tf->warnings[0], "t.yml:5:7: s_script: YAML reads "
+	    "this line as a mapping (it has an unquoted ': '); it runs as the "
+	    "line it is, but quote it");
+	taskfile_free(tf);
+	expect_error("container: {image: x}\n"
+	    "a_task:\n  s_script:\n    - {a: [1]}\n",
+	    "t.yml:4:7: s_script: this line is read as a mapping, not a "
+	    "command (YAML takes an unquoted ': ' as a key): quote the line");
+	expect_error("container: {image: x}\n"
+	    "a_task:\n  s_script:\n    - [x]\n",
+	    "t.yml:4:7: s_script must be a string or a list of strings");
+}
+
+Test(realworld, container_settings_of_cirrus_machines)
+{
+	struct taskfile	*tf = ok("container:\n  image: x\n  kvm: true\n"
+	    "  use_in_memory_disk: true\n  bogus: 1\n"
+	    "a_task:\n  script: x\n");
+
+	cr_assert_eq(tf->nwarnings, 3);
+	cr_assert_str_eq(tf->warnings[0], "t.yml:3:3: 'kvm' is a Cirrus CI "
+	    "service setting; it has no effect here");
+	cr_assert_str_eq(tf->warnings[2],
+	    "t.yml:5:3: unknown key 'bogus' ignored");
+	taskfile_free(tf);
+}
