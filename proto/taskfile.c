@@ -222,6 +222,9 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 			if (v->type != N_MAP)
 				return (tp_error(tp, v, "docker_arguments must "
 				    "be a mapping"));
+			for (j = 0; j < c->ndargs; j++)
+				free(c->dargs[j]);
+			c->ndargs = 0;
 			for (j = 0; j < v->npairs; j++) {
 				dk = v->pairs[j].k;
 				dv = v->pairs[j].v;
@@ -235,6 +238,9 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 				c->dargs[c->ndargs++] = s;
 			}
 		} else if (strcmp(key, "additional_containers") == 0) {
+			tf_sidecars_free(c->sidecars, c->nsidecars);
+			c->sidecars = NULL;
+			c->nsidecars = 0;
 			if (tfsidecar_parse(&tp->yt, v, tp_warn_cb, tp,
 			    &c->sidecars, &c->nsidecars) == -1)
 				return (-1);
@@ -242,6 +248,23 @@ parse_container(struct tp *tp, const struct node *n, struct cont *c)
 			tp_ignored(tp, k);
 	}
 	return (0);
+}
+
+/* dst (empty) becomes a deep copy of src. */
+static void
+cont_copy(struct cont *dst, const struct cont *src)
+{
+	size_t	i;
+
+	*dst = *src;
+	dst->image = src->image != NULL ? xstrdup(src->image) : NULL;
+	dst->dockerfile = src->dockerfile != NULL ? xstrdup(src->dockerfile) :
+	    NULL;
+	dst->dargs = src->ndargs != 0 ? xcalloc(src->ndargs,
+	    sizeof *dst->dargs) : NULL;
+	for (i = 0; i < src->ndargs; i++)
+		dst->dargs[i] = xstrdup(src->dargs[i]);
+	dst->sidecars = tf_sidecars_copy(src->sidecars, src->nsidecars);
 }
 
 /* Copy container settings into a task. */
@@ -564,8 +587,7 @@ task_pair(struct tp *tp, struct ptask *p, const struct node *k,
 	if (strcmp(key, "env") == 0 || strcmp(key, "environment") == 0)
 		return (parse_env(tp, v, &t->env));
 	if (strcmp(key, "container") == 0 || is_instance_key(key)) {
-		last[4] = k;
-		last[5] = v;
+		last[4] = k;	/* the last instance key decides the kind */
 		return (0);
 	}
 	if (strcmp(key, "additional_containers") == 0) {
@@ -605,7 +627,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	struct ptask		*p;
 	struct tf_task		*t;
 	struct cont		 c;
-	const struct node	*last[6] = { NULL };	/* see task_pair */
+	const struct node	*last[5] = { NULL };	/* see task_pair */
 	const char		*key;
 	size_t			 i;
 	int			 b, rc = -1;
@@ -640,8 +662,18 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 		t->instance = xstrdup(key);
 		t->skip_reason = xasprintf("unsupported: %s", key);
 	} else if (last[4] != NULL && strcmp(last[4]->str, "container") == 0) {
-		if (parse_container(tp, last[5], &c) == -1)
-			goto out;
+		/*
+		 * As Cirrus: the task's container: keys (its own, a merge
+		 * key's, a matrix entry's) merge in order over the top-level
+		 * one, field by field.
+		 */
+		if (tp->havetopcont)
+			cont_copy(&c, &tp->topcont);
+		for (i = 0; i < tn->npairs; i++) {
+			if (strcmp(tn->pairs[i].k->str, "container") == 0 &&
+			    parse_container(tp, tn->pairs[i].v, &c) == -1)
+				goto out;
+		}
 		cont_apply(&c, t);
 		if (cont_vars(tp, &c, t) == -1)
 			goto out;

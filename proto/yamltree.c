@@ -117,6 +117,39 @@ yamltree_map_add(struct node *m, struct node *k, struct node *v)
 static int	 conv_map_pairs(struct yamltree_ctx *, yaml_document_t *,
 		    yaml_node_t *, struct node *, int);
 
+/* A plain "<<" key. */
+static int
+is_merge_key(const yaml_node_t *k)
+{
+	return (k->type == YAML_SCALAR_NODE &&
+	    k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    k->data.scalar.length == 2 &&
+	    memcmp(k->data.scalar.value, "<<", 2) == 0);
+}
+
+/* The sequence of y when y is a mapping of only "<<" to a sequence that
+ * holds something other than mappings; else NULL. */
+static yaml_node_t *
+merged_list(yaml_document_t *doc, yaml_node_t *y)
+{
+	yaml_node_pair_t	*p = y->data.mapping.pairs.start;
+	yaml_node_item_t	*it;
+	yaml_node_t		*k, *v, *c;
+
+	if (y->data.mapping.pairs.top - p != 1 ||
+	    (k = yaml_document_get_node(doc, p->key)) == NULL ||
+	    (v = yaml_document_get_node(doc, p->value)) == NULL ||
+	    !is_merge_key(k) || v->type != YAML_SEQUENCE_NODE)
+		return (NULL);
+	for (it = v->data.sequence.items.start;
+	    it < v->data.sequence.items.top; it++) {
+		if ((c = yaml_document_get_node(doc, *it)) != NULL &&
+		    c->type != YAML_MAPPING_NODE)
+			return (v);
+	}
+	return (NULL);
+}
+
 /* Convert a libyaml node to ours, or NULL with the error set. */
 static struct node *
 conv(struct yamltree_ctx *yt, yaml_document_t *doc, yaml_node_t *y,
@@ -165,6 +198,12 @@ conv(struct yamltree_ctx *yt, yaml_document_t *doc, yaml_node_t *y,
 		}
 		break;
 	case YAML_MAPPING_NODE:
+		/* "<<: *list" alone, a list of strings: Cirrus takes the
+		 * list (files merge script lines so). */
+		if ((c = merged_list(doc, y)) != NULL) {
+			free(n);
+			return (conv(yt, doc, c, depth + 1));
+		}
 		n->type = N_MAP;
 		if (yamltree_budget(yt, n, 0) == -1)
 			goto fail;
@@ -179,6 +218,25 @@ conv(struct yamltree_ctx *yt, yaml_document_t *doc, yaml_node_t *y,
 fail:
 	yamltree_free(n);
 	return (NULL);
+}
+
+/* Move from's pairs in front of to's; from is left empty. */
+static void
+map_absorb(struct node *to, struct node *from)
+{
+	struct npair	*p;
+
+	p = xreallocarray(NULL, to->npairs + from->npairs + 1, sizeof *p);
+	if (from->npairs != 0)
+		memcpy(p, from->pairs, from->npairs * sizeof *p);
+	if (to->npairs != 0)
+		memcpy(p + from->npairs, to->pairs, to->npairs * sizeof *p);
+	free(to->pairs);
+	free(from->pairs);
+	to->pairs = p;
+	to->npairs += from->npairs;
+	from->pairs = NULL;
+	from->npairs = 0;
 }
 
 /* Append the pairs of a merge source (a mapping) to m, marked by src. */
@@ -234,10 +292,7 @@ conv_map_pairs(struct yamltree_ctx *yt, yaml_document_t *doc,
 			yamltree_error(yt, n, "broken YAML document");
 			goto out;
 		}
-		if (k->type == YAML_SCALAR_NODE &&
-		    k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		    k->data.scalar.length == 2 &&
-		    memcmp(k->data.scalar.value, "<<", 2) == 0) {
+		if (is_merge_key(k)) {
 			if (v->type == YAML_SEQUENCE_NODE) {
 				for (it = v->data.sequence.items.start;
 				    it < v->data.sequence.items.top; it++) {
@@ -271,8 +326,13 @@ conv_map_pairs(struct yamltree_ctx *yt, yaml_document_t *doc,
 		srcs = xreallocarray(srcs, n->npairs, sizeof *srcs);
 		srcs[n->npairs - 1] = 0;
 	}
-	/* Drop merged pairs overridden by a written key or an earlier source;
-	 * mark first (srcs[i] = -1) so that comparisons see every key. */
+	/*
+	 * Drop merged pairs overridden by a written key or an earlier source;
+	 * mark first (srcs[i] = -1) so that comparisons see every key.  As
+	 * Cirrus does, a written mapping takes in the merged one's pairs
+	 * first, its own after them (so they win): "<<: *base" then
+	 * "container: {memory: 2G}" keeps the base's image.
+	 */
 	for (i = 0; i < n->npairs; i++) {
 		drop = 0;
 		for (j = 0; srcs[i] > 0 && j < n->npairs && !drop; j++) {
@@ -281,6 +341,9 @@ conv_map_pairs(struct yamltree_ctx *yt, yaml_document_t *doc,
 				continue;
 			if (srcs[j] == 0 || (j < i && srcs[j] != srcs[i]))
 				drop = 1;
+			if (srcs[j] == 0 && n->pairs[i].v->type == N_MAP &&
+			    n->pairs[j].v->type == N_MAP)
+				map_absorb(n->pairs[j].v, n->pairs[i].v);
 		}
 		if (drop)
 			srcs[i] = -srcs[i];

@@ -1554,3 +1554,68 @@ Test(realworld, container_settings_of_cirrus_machines)
 	    "t.yml:5:3: unknown key 'bogus' ignored");
 	taskfile_free(tf);
 }
+
+/* Cirrus merges a task's container: keys field by field, over the
+ * top-level one, and a written mapping over a merge key's. */
+Test(realworld, container_keys_merge)
+{
+	struct taskfile		*tf = ok("container:\n  image: top\n  cpu: 1\n"
+	    "base: &BASE\n  container: {image: tmpl, memory: 1G}\n"
+	    "  env: {A: tmpl, B: tmpl}\n"
+	    "a_task:\n  container: {memory: 8G}\n  script: x\n"
+	    "b_task:\n  <<: *BASE\n  container: {cpu: 4}\n  env: {B: own}\n"
+	    "  script: x\n"
+	    "c_task:\n  container: {image: c, cpu: 2}\n  container: {cpu: 3}\n"
+	    "  script: x\n"
+	    "d_task:\n  <<: *BASE\n  matrix:\n    - name: d1\n"
+	    "      container: {cpu: 2}\n    - name: d2\n  script: x\n");
+	const struct tf_task	*t;
+
+	t = task(tf, "a");
+	cr_assert_str_eq(t->image, "top");
+	cr_assert_float_eq(t->cpu, 1.0, 1e-9);
+	cr_assert_eq(t->memory_mb, 8192);
+	t = task(tf, "b");
+	cr_assert_str_eq(t->image, "tmpl");
+	cr_assert_float_eq(t->cpu, 4.0, 1e-9);
+	cr_assert_eq(t->memory_mb, 1024);
+	cr_assert_str_eq(tf_env_get(&t->env, "A"), "tmpl");
+	cr_assert_str_eq(tf_env_get(&t->env, "B"), "own");
+	t = task(tf, "c");
+	cr_assert_str_eq(t->image, "c");
+	cr_assert_float_eq(t->cpu, 3.0, 1e-9);
+	t = task(tf, "d1");
+	cr_assert_str_eq(t->image, "tmpl");
+	cr_assert_float_eq(t->cpu, 2.0, 1e-9);
+	cr_assert_eq(t->memory_mb, 1024);
+	cr_assert_float_eq(task(tf, "d2")->cpu, 1.0, 1e-9);
+	taskfile_free(tf);
+}
+
+Test(realworld, later_additional_containers_replace)
+{
+	struct taskfile	*tf = ok("container:\n  image: x\n"
+	    "  additional_containers:\n    - {name: db, image: pg, port: 5432}\n"
+	    "a_task:\n  container:\n    additional_containers:\n"
+	    "      - {name: cache, image: redis, port: 6379}\n  script: x\n");
+	const struct tf_task	*t = task(tf, "a");
+
+	cr_assert_str_eq(t->image, "x");
+	cr_assert_eq(t->nsidecars, 1);
+	cr_assert_str_eq(t->sidecars[0].name, "cache");
+	taskfile_free(tf);
+}
+
+/* "<<: *lines" alone, a list of strings, stands for the list. */
+Test(realworld, merge_key_of_a_list_of_lines)
+{
+	struct taskfile	*tf = ok("lines: &L\n  - echo one\n  - echo two\n"
+	    "container: {image: x}\n"
+	    "a_task:\n  build_script:\n    <<: *L\n");
+
+	cr_assert_str_eq(task(tf, "a")->steps[0].script, "echo one\necho two");
+	taskfile_free(tf);
+	expect_error("s: &S one\ncontainer: {image: x}\n"
+	    "a_task:\n  build_script:\n    <<: *S\n",
+	    "t.yml:1:4: merge key '<<' needs a mapping or a list of mappings");
+}
