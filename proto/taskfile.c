@@ -295,20 +295,37 @@ static int
 parse_env(struct tp *tp, const struct node *n, struct tf_env *env)
 {
 	const struct node	*k, *v;
+	char			*s = NULL;
 	size_t			 i;
 
 	if (yamltree_is_null(n))
 		return (0);
+	if (n->type == N_SEQ) {		/* a list of mappings, in order */
+		for (i = 0; i < n->nitems; i++) {
+			if (n->items[i]->type != N_MAP)
+				return (tp_error(tp, n->items[i], "env must be "
+				    "a mapping or a list of mappings"));
+			if (parse_env(tp, n->items[i], env) == -1)
+				return (-1);
+		}
+		return (0);
+	}
 	if (n->type != N_MAP)
-		return (tp_error(tp, n, "env must be a mapping"));
+		return (tp_error(tp, n, "env must be a mapping or a list of "
+		    "mappings"));
 	for (i = 0; i < n->npairs; i++) {
 		k = n->pairs[i].k;
 		v = n->pairs[i].v;
-		if (v->type != N_SCALAR)
+		/* As Cirrus: a list of strings is its lines. */
+		if (v->type == N_MAP || yamltree_want_script(&tp->yt, v,
+		    k->str, &s) == -1) {
+			free(s);
 			return (tp_error(tp, v, "value of '%s' must be a "
-			    "string", k->str));
-		tf_env_set(env, k->str, yamltree_is_null(v) ? "" : v->str);
+			    "string or a list of strings", k->str));
+		}
+		tf_env_set(env, k->str, s);
 	}
+	free(s);
 	return (0);
 }
 

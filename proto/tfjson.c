@@ -62,6 +62,8 @@ tfjson_taskfile(const struct taskfile *tf)
 		add_str(o, "name", t->name);
 		add_str(o, "alias", t->alias);
 		add_str(o, "image", t->image);
+		if (t->dockerfile != NULL)
+			add_str(o, "dockerfile", t->dockerfile);
 		add_str(o, "instance", t->instance);
 		add_strv(o, "depends_on", t->depends_on, t->ndepends);
 		add_env(o, &t->env);
@@ -83,6 +85,11 @@ tfjson_taskfile(const struct taskfile *tf)
 		}
 		cJSON_AddBoolToObject(o, "allow_failures", t->allow_failures);
 		cJSON_AddNumberToObject(o, "timeout_s", (double)t->timeout_s);
+		if (t->cpu > 0)
+			cJSON_AddNumberToObject(o, "cpu", t->cpu);
+		if (t->memory_mb > 0)
+			cJSON_AddNumberToObject(o, "memory_mb",
+			    (double)t->memory_mb);
 		add_str(o, "skip_reason", t->skip_reason);
 	}
 	tasks = cJSON_AddArrayToObject(root, "dropped");

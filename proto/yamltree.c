@@ -434,6 +434,26 @@ count_refs(struct yamltree_ctx *yt, yaml_document_t *doc)
 #undef REF
 }
 
+/* The 1-based line and column (in bytes) of byte off of text. */
+static void
+offset_position(const char *text, size_t len, size_t off, int *line,
+    int *column)
+{
+	size_t	i, bol = 0;
+	int	l = 1;
+
+	if (off > len)
+		off = len;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			l++;
+			bol = i + 1;
+		}
+	}
+	*line = l;
+	*column = (int)(off - bol) + 1;
+}
+
 /* Load text into our tree; NULL root for an empty document. */
 int
 yamltree_load(struct yamltree_ctx *yt, const char *text, size_t len,
@@ -453,6 +473,11 @@ yamltree_load(struct yamltree_ctx *yt, const char *text, size_t len,
 	if (!yaml_parser_load(&parser, &doc)) {
 		yt->err->line = (int)parser.problem_mark.line + 1;
 		yt->err->column = (int)parser.problem_mark.column + 1;
+		/* Reader errors (bad UTF-8, control characters) give a byte
+		 * offset, not a mark. */
+		if (parser.error == YAML_READER_ERROR)
+			offset_position(text, len, parser.problem_offset,
+			    &yt->err->line, &yt->err->column);
 		snprintf(yt->err->message, sizeof yt->err->message, "%s",
 		    parser.problem != NULL ? parser.problem :
 		    parser.error == YAML_MEMORY_ERROR ? "out of memory" :

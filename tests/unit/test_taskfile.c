@@ -248,9 +248,31 @@ Test(minimum, task_not_mapping)
 Test(minimum, env_not_mapping)
 {
 	expect_error("t_task:\n  container: {image: x}\n  env: [A]\n",
-	    "t.yml:3:8: env must be a mapping");
-	expect_error("t_task:\n  container: {image: x}\n  env:\n    A: [1]\n",
-	    "t.yml:4:8: value of 'A' must be a string");
+	    "t.yml:3:9: env must be a mapping or a list of mappings");
+	expect_error("t_task:\n  container: {image: x}\n  env: 1\n",
+	    "t.yml:3:8: env must be a mapping or a list of mappings");
+	expect_error("t_task:\n  container: {image: x}\n  env:\n"
+	    "    A: {b: 1}\n",
+	    "t.yml:4:8: value of 'A' must be a string or a list of strings");
+}
+
+/* As Cirrus: env: as a list of mappings, and list values as lines. */
+Test(minimum, env_list_of_mappings)
+{
+	struct taskfile	*tf = ok("env:\n  - A: top\n  - B: top\n"
+	    "container: {image: x}\n"
+	    "t_task:\n  env:\n    - B: own\n    - L: [x, y]\n"
+	    "  matrix:\n    - env:\n        - V: 1\n    - env:\n"
+	    "        - V: 2\n  script: x\n");
+	const struct tf_task	*t = &tf->tasks[0];
+
+	cr_assert_eq(tf->ntasks, 2);
+	cr_assert_str_eq(tf_env_get(&t->env, "A"), "top");
+	cr_assert_str_eq(tf_env_get(&t->env, "B"), "own");
+	cr_assert_str_eq(tf_env_get(&t->env, "L"), "x\ny");
+	cr_assert_str_eq(tf_env_get(&t->env, "V"), "1");
+	cr_assert_str_eq(tf_env_get(&tf->tasks[1].env, "V"), "2");
+	taskfile_free(tf);
 }
 
 Test(minimum, container_not_mapping)
@@ -1570,6 +1592,8 @@ Test(realworld, container_keys_merge)
 	    "d_task:\n  <<: *BASE\n  matrix:\n    - name: d1\n"
 	    "      container: {cpu: 2}\n    - name: d2\n  script: x\n");
 	const struct tf_task	*t;
+	cJSON			*j;
+	char			*s;
 
 	t = task(tf, "a");
 	cr_assert_str_eq(t->image, "top");
@@ -1589,6 +1613,16 @@ Test(realworld, container_keys_merge)
 	cr_assert_float_eq(t->cpu, 2.0, 1e-9);
 	cr_assert_eq(t->memory_mb, 1024);
 	cr_assert_float_eq(task(tf, "d2")->cpu, 1.0, 1e-9);
+	taskfile_free(tf);
+	/* validate --json shows them, and a Dockerfile, when set. */
+	tf = ok("a_task:\n  container: {dockerfile: ci/Dockerfile, cpu: 2,"
+	    " memory: 1G}\n  script: x\n");
+	j = tfjson_taskfile(tf);
+	s = cJSON_PrintUnformatted(j);
+	cr_assert(strstr(s, "\"dockerfile\":\"ci/Dockerfile\"") != NULL, "%s", s);
+	cr_assert(strstr(s, "\"cpu\":2,\"memory_mb\":1024") != NULL, "%s", s);
+	free(s);
+	cJSON_Delete(j);
 	taskfile_free(tf);
 }
 
@@ -1618,4 +1652,13 @@ Test(realworld, merge_key_of_a_list_of_lines)
 	expect_error("s: &S one\ncontainer: {image: x}\n"
 	    "a_task:\n  build_script:\n    <<: *S\n",
 	    "t.yml:1:4: merge key '<<' needs a mapping or a list of mappings");
+}
+
+/* libyaml's reader errors carry a byte offset: still file:line:column. */
+Test(yaml, reader_error_position)
+{
+	expect_error("a_task:\n  container: {image: x}\n  script: \"\x01\"\n",
+	    "t.yml:3:12: control characters are not allowed");
+	expect_error("a_task:\n  container: {image: x}\n  script: \"\xff\"\n",
+	    "t.yml:3:12: invalid leading UTF-8 octet");
 }
