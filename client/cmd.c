@@ -153,6 +153,17 @@ cmd_print_json(const cJSON *j)
 	return (CMD_EXIT_OK);
 }
 
+/* Why the task file named file could not be read (errno). */
+static void
+cmd_taskfile_unread(const char *file)
+{
+	if (errno == EFBIG)
+		fprintf(stderr, "stratus: %s: task file larger than %u bytes, "
+		    "the most stratusd accepts\n", file, API_MAX_TASKFILE);
+	else
+		fprintf(stderr, "stratus: %s: %s\n", file, strerror(errno));
+}
+
 /* Read the task file: -f, else .cirrus.yml, else .cirrus.yaml. */
 static char *
 cmd_read_taskfile(const char *file, const char *cwd, const char **name,
@@ -165,19 +176,15 @@ cmd_read_taskfile(const char *file, const char *cwd, const char **name,
 	if (file != NULL) {
 		*name = file;
 		if ((text = read_file(file, API_MAX_TASKFILE, len)) == NULL)
-			fprintf(stderr, "stratus: %s: %s\n", file,
-			    errno == EFBIG ? "task file too large" :
-			    strerror(errno));
+			cmd_taskfile_unread(file);
 		return (text);
 	}
-	for (i = 0; i < sizeof dflt / sizeof dflt[0]; i++) {
+	for (i = 0; i < nitems(dflt); i++) {
 		*name = dflt[i];
 		if ((text = read_file(dflt[i], API_MAX_TASKFILE, len)) != NULL)
 			return (text);
 		if (errno != ENOENT) {
-			fprintf(stderr, "stratus: %s: %s\n", dflt[i],
-			    errno == EFBIG ? "task file too large" :
-			    strerror(errno));
+			cmd_taskfile_unread(dflt[i]);
 			return (NULL);
 		}
 	}

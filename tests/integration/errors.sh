@@ -26,6 +26,12 @@ mkdir -p "$T/empty"
 rc=$?
 [ $rc -eq 2 ] && grep -q "no .cirrus.yml" "$T/out"; ok "no task file: exit 2 with a message (rc $rc)"
 
+head -c 1100000 /dev/zero | tr '\0' '#' >"$T/huge.yml"
+st validate -f "$T/huge.yml" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "huge.yml: task file larger than 1048576 bytes" "$T/out"
+ok "a task file over the limit: exit 2 naming the file and the limit (rc $rc)"
+
 project "$T/syntax" <<EOF
 container:
   image: $IMAGE
