@@ -838,6 +838,10 @@ build(struct tp *tp, const struct node *root)
 	char			*defname = NULL;
 	int			 rc = -1;
 
+	if ((root == NULL || yamltree_is_null(root)) && tp->yt.more_line > 0)
+		return (tp_error(tp, NULL, "no tasks found: the first YAML "
+		    "document is empty, and only it is read (another starts "
+		    "at line %d)", tp->yt.more_line));
 	if (root == NULL || yamltree_is_null(root))
 		return (tp_error(tp, NULL, "no tasks found"));
 	if (root->type != N_MAP)
@@ -967,7 +971,7 @@ taskfile_parse(const char *name, const char *text, size_t len,
 	rc = 0;
 out:
 	if (rc == -1 && err->line == 0 && err->message[0] != '\0' &&
-	    strcmp(err->message, "no tasks found") == 0) {
+	    strncmp(err->message, "no tasks found", 14) == 0) {
 		err->line = 1;
 		err->column = 1;
 	}

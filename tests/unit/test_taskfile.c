@@ -1662,3 +1662,10 @@ Test(yaml, reader_error_position)
 	expect_error("a_task:\n  container: {image: x}\n  script: \"\xff\"\n",
 	    "t.yml:3:12: invalid leading UTF-8 octet");
 }
+
+Test(yaml, empty_first_document)
+{
+	expect_error("---\n# nothing yet\n---\na_task:\n  script: x\n",
+	    "t.yml:1:1: no tasks found: the first YAML document is empty, and "
+	    "only it is read (another starts at line 3)");
+}
