@@ -10,6 +10,7 @@
 #include "proto/matrix.h"
 #include "proto/taskfile.h"
 #include "proto/tfcaches.h"
+#include "proto/tfcont.h"
 #include "proto/tfgraph.h"
 #include "proto/tfsidecar.h"
 #include "proto/tfunits.h"
@@ -19,27 +20,13 @@
 #define TF_MAX_TASKS		1024		/* after matrix expansion */
 #define TF_MAX_WARNINGS		256
 
-/* The container settings shared by a top-level container: and tasks. */
-struct cont {
-	char		*image;
-	char		*dockerfile;
-	char	       **dargs;
-	size_t		 ndargs;
-	double		 cpu;
-	int64_t		 memory_mb;
-	const struct node *cpu_var;	/* cpu: naming variables, for later */
-	const struct node *memory_var;	/* memory: likewise */
-	struct tf_sidecar *sidecars;	/* additional_containers */
-	size_t		 nsidecars;
-};
-
 struct tp {
 	const char		*file;
 	const struct tf_context	*ctx;
 	struct yamltree_ctx	 yt;		/* error and node budget */
 	struct taskfile		*tf;
 	struct tf_env		 topenv;
-	struct cont		 topcont;
+	struct tf_cont		 topcont;
 	int			 havetopcont;
 	const char		*topinstance;	/* other top-level instance */
 	const struct node	*topcond[3];	/* only_if, skip, allow_failures */
@@ -56,20 +43,6 @@ static const char *instance_keys[] = {
 	"compute_engine_instance", "ec2_instance", "eks_container",
 	"gke_container", "azure_container_instance", "persistent_worker",
 	"anka_instance", "prepared_instance", NULL
-};
-
-/*
- * Keys Cirrus CI's service reads and that mean nothing to a local runner:
- * accepted with a word, not called unknown.
- */
-static const char *service_keys[] = {
-	"auto_cancellation", "stateful", "use_compute_credits",
-	"trigger_type", "execution_lock", "required_pr_labels",
-	"experimental", "labels", "gcp_credentials", "aws_credentials",
-	"azure_credentials",
-	/* container: and docker_builder: settings of Cirrus's machines */
-	"kvm", "greedy", "registry_config", "use_in_memory_disk",
-	"use_static_ip", "platform", "os_version", "architecture", NULL
 };
 
 static int	tp_error(struct tp *, const struct node *, const char *, ...)
@@ -135,159 +108,11 @@ key_prefix(const char *key, const char *suffix)
 	return (xstrndup(key, n));
 }
 
-static void
-cont_free(struct cont *c)
-{
-	size_t	i;
-
-	free(c->image);
-	free(c->dockerfile);
-	for (i = 0; i < c->ndargs; i++)
-		free(c->dargs[i]);
-	free(c->dargs);
-	tf_sidecars_free(c->sidecars, c->nsidecars);
-	memset(c, 0, sizeof *c);
-}
-
-/* Whether a value names a variable ($X, ${X} or %X%), to expand per task. */
-static int
-has_variable(const char *s)
-{
-	return (strchr(s, '$') != NULL || strchr(s, '%') != NULL);
-}
-
-/* The warning for a key nothing here reads. */
-static void
-tp_ignored(struct tp *tp, const struct node *k)
-{
-	size_t	i;
-
-	for (i = 0; service_keys[i] != NULL; i++) {
-		if (strcmp(k->str, service_keys[i]) == 0) {
-			tp_warn(tp, k, "'%s' is a Cirrus CI service setting; "
-			    "it has no effect here", k->str);
-			return;
-		}
-	}
-	tp_warn(tp, k, "unknown key '%s' ignored", k->str);
-}
-
-/* A warning from tfsidecar_parse. */
+/* Warnings from yamltree and its helpers (tfcont, tfsidecar). */
 static void
 tp_warn_cb(void *arg, const struct node *n, const char *msg)
 {
 	tp_warn(arg, n, "%s", msg);
-}
-
-/* Parse a container: mapping into c. */
-static int
-parse_container(struct tp *tp, const struct node *n, struct cont *c)
-{
-	const struct node	*k, *v, *dk, *dv;
-	const char		*key;
-	char			*s;
-	size_t			 i, j;
-
-	if (n->type != N_MAP)
-		return (tp_error(tp, n, "container must be a mapping"));
-	for (i = 0; i < n->npairs; i++) {
-		k = n->pairs[i].k;
-		v = n->pairs[i].v;
-		key = k->str;
-		if (strcmp(key, "image") == 0) {
-			if (yamltree_want_scalar(&tp->yt, v, "image",
-			    &c->image) == -1)
-				return (-1);
-		} else if (strcmp(key, "dockerfile") == 0) {
-			if (yamltree_want_scalar(&tp->yt, v, "dockerfile",
-			    &c->dockerfile) == -1)
-				return (-1);
-		} else if (strcmp(key, "cpu") == 0) {
-			if (v->type != N_SCALAR)
-				return (tp_error(tp, v, "invalid cpu"));
-			c->cpu_var = has_variable(v->str) ? v : NULL;
-			if (c->cpu_var == NULL &&
-			    tfunits_cpu(v->str, &c->cpu) == -1)
-				return (tp_error(tp, v, "invalid cpu '%s'",
-				    v->str));
-		} else if (strcmp(key, "memory") == 0) {
-			if (v->type != N_SCALAR)
-				return (tp_error(tp, v, "invalid memory"));
-			c->memory_var = has_variable(v->str) ? v : NULL;
-			if (c->memory_var == NULL &&
-			    tfunits_memory(v->str, &c->memory_mb) == -1)
-				return (tp_error(tp, v, "invalid memory '%s'",
-				    v->str));
-		} else if (strcmp(key, "docker_arguments") == 0) {
-			if (v->type != N_MAP)
-				return (tp_error(tp, v, "docker_arguments must "
-				    "be a mapping"));
-			for (j = 0; j < c->ndargs; j++)
-				free(c->dargs[j]);
-			c->ndargs = 0;
-			for (j = 0; j < v->npairs; j++) {
-				dk = v->pairs[j].k;
-				dv = v->pairs[j].v;
-				if (dv->type != N_SCALAR)
-					return (tp_error(tp, dv, "docker "
-					    "argument '%s' must be a string",
-					    dk->str));
-				s = xasprintf("%s=%s", dk->str, dv->str);
-				c->dargs = xreallocarray(c->dargs,
-				    c->ndargs + 1, sizeof *c->dargs);
-				c->dargs[c->ndargs++] = s;
-			}
-		} else if (strcmp(key, "additional_containers") == 0) {
-			tf_sidecars_free(c->sidecars, c->nsidecars);
-			c->sidecars = NULL;
-			c->nsidecars = 0;
-			if (tfsidecar_parse(&tp->yt, v, tp_warn_cb, tp,
-			    &c->sidecars, &c->nsidecars) == -1)
-				return (-1);
-		} else
-			tp_ignored(tp, k);
-	}
-	return (0);
-}
-
-/* dst (empty) becomes a deep copy of src. */
-static void
-cont_copy(struct cont *dst, const struct cont *src)
-{
-	size_t	i;
-
-	*dst = *src;
-	dst->image = src->image != NULL ? xstrdup(src->image) : NULL;
-	dst->dockerfile = src->dockerfile != NULL ? xstrdup(src->dockerfile) :
-	    NULL;
-	dst->dargs = src->ndargs != 0 ? xcalloc(src->ndargs,
-	    sizeof *dst->dargs) : NULL;
-	for (i = 0; i < src->ndargs; i++)
-		dst->dargs[i] = xstrdup(src->dargs[i]);
-	dst->sidecars = tf_sidecars_copy(src->sidecars, src->nsidecars);
-}
-
-/* Copy container settings into a task. */
-static void
-cont_apply(const struct cont *c, struct tf_task *t)
-{
-	size_t	i;
-
-	free(t->instance);
-	t->instance = xstrdup("container");
-	t->image = c->image != NULL ? xstrdup(c->image) : NULL;
-	t->dockerfile = c->dockerfile != NULL ? xstrdup(c->dockerfile) : NULL;
-	t->cpu = c->cpu;
-	t->memory_mb = c->memory_mb;
-	t->sidecars = tf_sidecars_copy(c->sidecars, c->nsidecars);
-	t->nsidecars = c->nsidecars;
-	if (c->ndargs != 0) {
-		t->docker_arguments = xcalloc(c->ndargs,
-		    sizeof *t->docker_arguments);
-		for (i = 0; i < c->ndargs; i++)
-			t->docker_arguments[i] = xstrdup(c->dargs[i]);
-		t->ndocker_arguments = c->ndargs;
-	}
 }
 
 /* Set variables from an env: mapping. */
@@ -522,32 +347,6 @@ expand_field(struct tp *tp, const struct tf_task *t, char **s)
 	*s = x;
 }
 
-/* cpu: and memory: that name variables, expanded with the task's. */
-static int
-cont_vars(struct tp *tp, const struct cont *c, struct tf_task *t)
-{
-	char	*x;
-	int	 rc = 0;
-
-	if (c->cpu_var != NULL) {
-		x = expr_expand(c->cpu_var->str, &t->env, tp->ctx);
-		if (x == NULL || tfunits_cpu(x, &t->cpu) == -1)
-			rc = tp_error(tp, c->cpu_var, "invalid cpu '%s' (it "
-			    "expands to '%s')", c->cpu_var->str, x != NULL ?
-			    x : "");
-		free(x);
-	}
-	if (rc == 0 && c->memory_var != NULL) {
-		x = expr_expand(c->memory_var->str, &t->env, tp->ctx);
-		if (x == NULL || tfunits_memory(x, &t->memory_mb) == -1)
-			rc = tp_error(tp, c->memory_var, "invalid memory '%s' "
-			    "(it expands to '%s')", c->memory_var->str,
-			    x != NULL ? x : "");
-		free(x);
-	}
-	return (rc);
-}
-
 enum tkind {
 	TK_TASK,
 	TK_DOCKER_BUILDER,
@@ -632,7 +431,7 @@ task_pair(struct tp *tp, struct ptask *p, const struct node *k,
 	if ((r = parse_instruction(tp, t, k, v, WHEN_ON_SUCCESS)) == -1)
 		return (-1);
 	if (r == 0)
-		tp_ignored(tp, k);
+		tfcont_ignored(&tp->yt, k);
 	return (0);
 }
 
@@ -643,7 +442,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 {
 	struct ptask		*p;
 	struct tf_task		*t;
-	struct cont		 c;
+	struct tf_cont		 c;
 	const struct node	*last[5] = { NULL };	/* see task_pair */
 	const char		*key;
 	size_t			 i;
@@ -659,7 +458,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	t->line = kn->line;
 	t->column = kn->column;
 	t->timeout_s = tp->toptimeout_s;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < nitems(tp->topcond); i++)
 		last[i + 1] = tp->topcond[i];	/* the task's own win */
 	for (i = 0; i < tp->topenv.n; i++)
 		tf_env_set(&t->env, tp->topenv.v[i].key, tp->topenv.v[i].value);
@@ -685,22 +484,20 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 		 * one, field by field.
 		 */
 		if (tp->havetopcont)
-			cont_copy(&c, &tp->topcont);
+			tfcont_copy(&c, &tp->topcont);
 		for (i = 0; i < tn->npairs; i++) {
 			if (strcmp(tn->pairs[i].k->str, "container") == 0 &&
-			    parse_container(tp, tn->pairs[i].v, &c) == -1)
+			    tfcont_parse(&tp->yt, tn->pairs[i].v, &c) == -1)
 				goto out;
 		}
-		cont_apply(&c, t);
-		if (cont_vars(tp, &c, t) == -1)
+		if (tfcont_apply(&tp->yt, &c, t, tp->ctx) == -1)
 			goto out;
 	} else if (last[4] != NULL) {
 		t->instance = xstrdup(last[4]->str);
 		t->skip_reason = xasprintf("unsupported instance type %s",
 		    last[4]->str);
 	} else if (tp->havetopcont) {
-		cont_apply(&tp->topcont, t);
-		if (cont_vars(tp, &tp->topcont, t) == -1)
+		if (tfcont_apply(&tp->yt, &tp->topcont, t, tp->ctx) == -1)
 			goto out;
 	} else if (tp->topinstance != NULL) {
 		t->instance = xstrdup(tp->topinstance);
@@ -751,7 +548,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	}
 	rc = 0;
 out:
-	cont_free(&c);
+	tfcont_free(&c);
 	return (rc);
 }
 
@@ -854,8 +651,8 @@ build(struct tp *tp, const struct node *root)
 			if (parse_env(tp, v, &tp->topenv) == -1)
 				return (-1);
 		} else if (strcmp(k->str, "container") == 0) {
-			cont_free(&tp->topcont);
-			if (parse_container(tp, v, &tp->topcont) == -1)
+			tfcont_free(&tp->topcont);
+			if (tfcont_parse(&tp->yt, v, &tp->topcont) == -1)
 				return (-1);
 			tp->havetopcont = 1;
 			tp->topinstance = NULL;
@@ -874,7 +671,7 @@ build(struct tp *tp, const struct node *root)
 			    strcmp(k->str, "container") != 0 &&
 			    !is_instance_key(k->str) &&
 			    !is_top_default(k->str) && !v->shared)
-				tp_ignored(tp, k);	/* not a template */
+				tfcont_ignored(&tp->yt, k);	/* not a template */
 			continue;
 		}
 		ntaskkeys++;
@@ -980,7 +777,7 @@ out:
 	free(tp.pt);
 	free(tp.uprefs);
 	tf_env_free(&tp.topenv);
-	cont_free(&tp.topcont);
+	tfcont_free(&tp.topcont);
 	yamltree_free(root);
 	taskfile_free(tf);
 	return (rc);
