@@ -26,6 +26,8 @@ struct ex {
 };
 
 static char	*ex_or(struct ex *);
+static int	 expand_into(struct buf *, const char *, const struct tf_env *,
+		    const struct tf_context *, int, const char *);
 
 /* Record the first error at the current position; always returns NULL. */
 static void *
@@ -131,6 +133,7 @@ ex_string(struct ex *e)
 static char *
 ex_var(struct ex *e)
 {
+	struct buf	 b;
 	size_t		 start, n;
 	int		 brace = 0;
 	char		*name;
@@ -154,8 +157,17 @@ ex_var(struct ex *e)
 	}
 	name = xstrndup(e->s + start, n);
 	v = ex_lookup(e->env, e->ctx, name);
+	/* As Cirrus: a value naming variables is seen expanded. */
+	buf_init(&b, EXPR_MAX_EXPAND);
+	if (v != NULL && expand_into(&b, v, e->env, e->ctx, 1, name) == -1) {
+		buf_free(&b);
+		free(name);
+		return (ex_fail(e, "variable too long once expanded"));
+	}
 	free(name);
-	return (xstrdup(v != NULL ? v : ""));
+	if (b.data == NULL)
+		return (xstrdup(""));
+	return (buf_steal(&b, NULL));
 }
 
 /* changesInclude(...) / changesIncludeOnly(...): arguments are values. */
@@ -303,24 +315,28 @@ ex_regex_translate(const char *p)
 	return (buf_steal(&b, NULL));
 }
 
-/* Whole-string match of value against a Cirrus regex; -1 on a bad one. */
+/*
+ * Whole-string match of value against a Cirrus regex, which ignores case
+ * as Cirrus's does ("(?i)" is allowed and changes nothing); -1 on a bad
+ * one, said in e unless e is NULL.
+ */
 static int
 ex_regex(struct ex *e, const char *value, const char *pattern)
 {
 	regex_t	 re;
-	int	 flags = REG_EXTENDED | REG_NOSUB, rc, matched;
+	int	 flags = REG_EXTENDED | REG_NOSUB | REG_ICASE, rc, matched;
 	char	*full, msg[128];
 
-	if (strncmp(pattern, "(?i)", 4) == 0) {
-		flags |= REG_ICASE;
+	if (strncmp(pattern, "(?i)", 4) == 0)
 		pattern += 4;
-	}
 	full = ex_regex_translate(pattern);
 	rc = regcomp(&re, full, flags);
 	free(full);
 	if (rc != 0) {
 		regerror(rc, &re, msg, sizeof msg);
-		ex_fail(e, "invalid regular expression '%s': %s", pattern, msg);
+		if (e != NULL)
+			ex_fail(e, "invalid regular expression '%s': %s",
+			    pattern, msg);
 		return (-1);
 	}
 	matched = regexec(&re, value, 0, NULL, 0) == 0;
@@ -347,7 +363,11 @@ ex_cmp(struct ex *e)
 		op = 2;
 	else if (ex_accept(e, "=~"))
 		op = 3;
-	else
+	else if (e->len - e->pos >= 2 && memcmp(e->s + e->pos, "in", 2) == 0 &&
+	    (e->len - e->pos == 2 || !ex_namechar(e->s[e->pos + 2]))) {
+		e->pos += 2;
+		op = 5;
+	} else
 		return (l);
 	if ((r = ex_primary(e)) == NULL)
 		goto out;
@@ -358,11 +378,17 @@ ex_cmp(struct ex *e)
 	case 2:
 		v = ex_bool(strcmp(l, r) != 0);
 		break;
+	case 5:		/* a in b: b contains a */
+		v = ex_bool(strstr(r, l) != NULL);
+		break;
 	default:
+		/* As Cirrus: either side may be the pattern. */
 		if ((m = ex_regex(e, l, r)) == -1) {
 			e->errpos = oppos;
 			goto out;
 		}
+		if (!m)
+			m = ex_regex(NULL, r, l) == 1;
 		v = ex_bool(op == 3 ? m : !m);
 		break;
 	}

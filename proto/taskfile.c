@@ -296,6 +296,14 @@ parse_instruction(struct tp *tp, struct tf_task *t, const struct node *k,
 	if (n > 0 && key[n - 1] == '_')
 		n--;
 	name = n == 0 ? xstrdup("main") : xstrndup(key, n);
+	if (kinds[i].kind != STEP_SCRIPT && kinds[i].kind != STEP_BACKGROUND &&
+	    v->type != N_MAP) {
+		/* As Cirrus: said, and the instruction left out. */
+		tp_warn(tp, v, "%s '%s' must be a mapping; it is ignored",
+		    tf_step_kind_name(kinds[i].kind), name);
+		free(name);
+		return (1);
+	}
 	s = step_new(t, name, kinds[i].kind, when, k);
 	free(name);
 	if (kinds[i].kind == STEP_SCRIPT || kinds[i].kind == STEP_BACKGROUND)
@@ -322,12 +330,24 @@ static int
 eval_at(struct tp *tp, const struct node *n, const char *what,
     const struct tf_task *t, int *result)
 {
-	char	*cause = NULL;
-	size_t	 off = 0;
+	struct tf_context	 ctx = { NULL, NULL, 0, NULL };
+	struct tf_env		 base = { NULL, 0 };
+	char			*cause = NULL;
+	size_t			 off = 0, i;
+	int			 rc;
 
 	if (n->type != N_SCALAR)
 		return (tp_error(tp, n, "%s must be a string", what));
-	if (expr_eval(n->str, &t->env, tp->ctx, result, &cause, &off) == 0)
+	/* As Cirrus: the task's name is known to its expressions. */
+	if (tp->ctx != NULL)
+		ctx = *tp->ctx;
+	for (i = 0; ctx.base != NULL && i < ctx.base->n; i++)
+		tf_env_set(&base, ctx.base->v[i].key, ctx.base->v[i].value);
+	tf_env_set(&base, "CIRRUS_TASK_NAME", t->name);
+	ctx.base = &base;
+	rc = expr_eval(n->str, &t->env, &ctx, result, &cause, &off);
+	tf_env_free(&base);
+	if (rc == 0)
 		return (0);
 	tp_error(tp, n, "%s: %s at offset %zu", what, cause != NULL ? cause :
 	    "invalid expression", off);
@@ -345,6 +365,52 @@ expand_field(struct tp *tp, const struct tf_task *t, char **s)
 		return;
 	free(*s);
 	*s = x;
+}
+
+/*
+ * As Cirrus: depends_on names may use the task's variables, and one that
+ * expands to "[a, b]" names several tasks.
+ */
+static void
+expand_deps(struct tp *tp, struct ptask *p)
+{
+	struct dep	*d, *out = NULL;
+	size_t		 i, nout = 0, n;
+	char		*x, *w, *next;
+
+	for (i = 0; i < p->ndeps; i++) {
+		d = &p->deps[i];
+		x = xstrdup(d->name);
+		expand_field(tp, &p->t, &x);
+		n = strlen(x);
+		if (strcmp(x, d->name) == 0 || n < 2 || x[0] != '[' ||
+		    x[n - 1] != ']') {
+			out = xreallocarray(out, nout + 1, sizeof *out);
+			out[nout] = *d;
+			out[nout++].name = x;
+			free(d->name);
+			continue;
+		}
+		x[n - 1] = '\0';
+		for (w = x + 1; w != NULL; w = next) {
+			if ((next = strchr(w, ',')) != NULL)
+				*next++ = '\0';
+			w += strspn(w, " \t");
+			n = strlen(w);
+			while (n > 0 && (w[n - 1] == ' ' || w[n - 1] == '\t'))
+				w[--n] = '\0';
+			if (n == 0)
+				continue;
+			out = xreallocarray(out, nout + 1, sizeof *out);
+			out[nout] = *d;
+			out[nout++].name = xstrdup(w);
+		}
+		free(x);
+		free(d->name);
+	}
+	free(p->deps);
+	p->deps = out;
+	p->ndeps = nout;
 }
 
 enum tkind {
@@ -514,6 +580,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	    last[0]->str : defname);
 	expand_field(tp, t, &t->name);
 	p->base = xstrdup(t->name);
+	expand_deps(tp, p);
 	if (tfcaches_check(&tp->yt, t, tp->uprefs, tp->nuprefs) == -1)
 		goto out;
 

@@ -68,6 +68,8 @@ tfcont_parse(struct yamltree_ctx *yt, const struct node *n, struct tf_cont *c)
 	char			*s;
 	size_t			 i, j;
 
+	if (yamltree_is_null(n))	/* "container:" alone: inherits */
+		return (0);
 	if (n->type != N_MAP)
 		return (yamltree_error(yt, n, "container must be a mapping"));
 	for (i = 0; i < n->npairs; i++) {

@@ -127,10 +127,13 @@ is_merge_key(const yaml_node_t *k)
 	    memcmp(k->data.scalar.value, "<<", 2) == 0);
 }
 
-/* The sequence of y when y is a mapping of only "<<" to a sequence that
- * holds something other than mappings; else NULL. */
+/*
+ * The sequence of y when y is a mapping of only "<<" to a sequence that
+ * holds something other than mappings, or any sequence when any; else
+ * NULL.
+ */
 static yaml_node_t *
-merged_list(yaml_document_t *doc, yaml_node_t *y)
+merged_list(yaml_document_t *doc, yaml_node_t *y, int any)
 {
 	yaml_node_pair_t	*p = y->data.mapping.pairs.start;
 	yaml_node_item_t	*it;
@@ -141,6 +144,8 @@ merged_list(yaml_document_t *doc, yaml_node_t *y)
 	    (v = yaml_document_get_node(doc, p->value)) == NULL ||
 	    !is_merge_key(k) || v->type != YAML_SEQUENCE_NODE)
 		return (NULL);
+	if (any)
+		return (v);
 	for (it = v->data.sequence.items.start;
 	    it < v->data.sequence.items.top; it++) {
 		if ((c = yaml_document_get_node(doc, *it)) != NULL &&
@@ -200,7 +205,7 @@ conv(struct yamltree_ctx *yt, yaml_document_t *doc, yaml_node_t *y,
 	case YAML_MAPPING_NODE:
 		/* "<<: *list" alone, a list of strings: Cirrus takes the
 		 * list (files merge script lines so). */
-		if ((c = merged_list(doc, y)) != NULL) {
+		if ((c = merged_list(doc, y, 0)) != NULL) {
 			free(n);
 			return (conv(yt, doc, c, depth + 1));
 		}
@@ -318,6 +323,12 @@ conv_map_pairs(struct yamltree_ctx *yt, yaml_document_t *doc,
 			yamltree_free(kn);
 			goto out;
 		}
+		/* "matrix: {<<: *rows}": Cirrus takes the rows as the
+		 * matrix, not one mapping merged from them. */
+		if (v->type == YAML_MAPPING_NODE &&
+		    strcmp(kn->str, "matrix") == 0 &&
+		    (c = merged_list(doc, v, 1)) != NULL)
+			v = c;
 		if ((vn = conv(yt, doc, v, depth + 1)) == NULL) {
 			yamltree_free(kn);
 			goto out;

@@ -108,12 +108,29 @@ Test(expr, regex_whole_string)
 {
 	cr_assert_eq(ev("$CIRRUS_BRANCH =~ 'ma.*'"), 1);
 	cr_assert_eq(ev("$CIRRUS_BRANCH =~ 'ai'"), 0, "must match whole");
-	cr_assert_eq(ev("$CIRRUS_BRANCH =~ 'MAIN'"), 0);
+	/* Cirrus's regular expressions ignore case, with or without (?i). */
+	cr_assert_eq(ev("$CIRRUS_BRANCH =~ 'MAIN'"), 1);
 	cr_assert_eq(ev("$CIRRUS_BRANCH =~ '(?i)MAIN'"), 1);
 	cr_assert_eq(ev("$MSG =~ '.*\\[skip ci\\].*'"), 1);
 	cr_assert_eq(ev("$CIRRUS_BRANCH =~ 'main|release'"), 1);
 	cr_assert_eq(ev("'v12' =~ 'v\\d+'"), 1);
 	cr_assert_eq(ev("$CIRRUS_BRANCH !=~ 'ma.*'"), 0);
+	cr_assert_eq(ev("'a\nb' =~ 'a.b'"), 1, "'.' matches a newline");
+}
+
+/* As Cirrus's boolevator: either side of =~ may be the pattern, "in" is
+ * "contained in", and a variable's value is seen expanded. */
+Test(expr, cirrus_operators)
+{
+	cr_assert_eq(ev("'release-.*' =~ 'release-2018.1'"), 1);
+	cr_assert_eq(ev("'release-.*' !=~ 'release-2018.1'"), 0);
+	cr_assert_eq(ev("'a(b' =~ 'x'"), 0, "a bad pattern on the left is "
+	    "no match, not an error");
+	cr_assert_eq(ev("'foo' in 'foobar'"), 1);
+	cr_assert_eq(ev("'baz' in 'foobar'"), 0);
+	cr_assert_eq(ev("'ci' in $MSG && $OWN == 'task'"), 1);
+	cr_assert_eq(ev("$REF == 'x-task'"), 1);
+	cr_assert_eq(ev("$invalid == ''"), 1);
 }
 
 Test(expr, bad_regex)

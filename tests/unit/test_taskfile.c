@@ -1669,3 +1669,56 @@ Test(yaml, empty_first_document)
 	    "t.yml:1:1: no tasks found: the first YAML document is empty, and "
 	    "only it is read (another starts at line 3)");
 }
+
+/* Cases from Cirrus's own parser tests, in our words. */
+Test(cirrus, task_name_in_expressions)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "only_if: $CIRRUS_TASK_NAME == 'foo'\n"
+	    "foo_task:\n  script: x\nbar_task:\n  script: x\n");
+
+	cr_assert_eq(tf->ntasks, 1);
+	cr_assert_str_eq(tf->tasks[0].name, "foo");
+	cr_assert_null(tf_env_get(&tf->tasks[0].env, "CIRRUS_TASK_NAME"),
+	    "the name is seen by expressions, not put in the task's env");
+	taskfile_free(tf);
+}
+
+Test(cirrus, depends_on_with_variables)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "build_arm64_task:\n  script: x\nfoo_task:\n  script: x\n"
+	    "test_task:\n  env: {ARCH: arm64, DEPS: '[foo, build_arm64]'}\n"
+	    "  depends_on: build_$ARCH\n  script: x\n"
+	    "all_task:\n  env: {DEPS: '[foo, build_arm64]'}\n"
+	    "  depends_on: $DEPS\n  script: x\n");
+	const struct tf_task	*t = task(tf, "all");
+
+	cr_assert_eq(task(tf, "test")->ndepends, 1);
+	cr_assert_str_eq(task(tf, "test")->depends_on[0], "build_arm64");
+	cr_assert_eq(t->ndepends, 2);
+	cr_assert_str_eq(t->depends_on[0], "foo");
+	cr_assert_str_eq(t->depends_on[1], "build_arm64");
+	taskfile_free(tf);
+	expect_error("container: {image: x}\n"
+	    "a_task:\n  depends_on: $NOPE\n  script: x\n",
+	    "t.yml:3:15: task 'a' depends on unknown task '$NOPE'");
+}
+
+Test(cirrus, lenient_shapes)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "rows: &R\n  - env: {D: iPhone}\n  - env: {D: Android}\n"
+	    "a_task:\n  matrix:\n    <<: *R\n  script: x\n"
+	    "b_task:\n  container:\n  artifacts: a.txt\n  script: x\n");
+
+	cr_assert_eq(tf->ntasks, 3, "matrix: {<<: *rows} is the rows");
+	cr_assert_str_eq(tf_env_get(&tf->tasks[1].env, "D"), "Android");
+	cr_assert_str_eq(task(tf, "b")->image, "x", "container: alone "
+	    "inherits");
+	cr_assert_eq(task(tf, "b")->nsteps, 1);
+	cr_assert_eq(tf->nwarnings, 1);
+	cr_assert_str_eq(tf->warnings[0], "t.yml:11:14: artifacts 'main' "
+	    "must be a mapping; it is ignored");
+	taskfile_free(tf);
+}
