@@ -367,52 +367,6 @@ expand_field(struct tp *tp, const struct tf_task *t, char **s)
 	*s = x;
 }
 
-/*
- * As Cirrus: depends_on names may use the task's variables, and one that
- * expands to "[a, b]" names several tasks.
- */
-static void
-expand_deps(struct tp *tp, struct ptask *p)
-{
-	struct dep	*d, *out = NULL;
-	size_t		 i, nout = 0, n;
-	char		*x, *w, *next;
-
-	for (i = 0; i < p->ndeps; i++) {
-		d = &p->deps[i];
-		x = xstrdup(d->name);
-		expand_field(tp, &p->t, &x);
-		n = strlen(x);
-		if (strcmp(x, d->name) == 0 || n < 2 || x[0] != '[' ||
-		    x[n - 1] != ']') {
-			out = xreallocarray(out, nout + 1, sizeof *out);
-			out[nout] = *d;
-			out[nout++].name = x;
-			free(d->name);
-			continue;
-		}
-		x[n - 1] = '\0';
-		for (w = x + 1; w != NULL; w = next) {
-			if ((next = strchr(w, ',')) != NULL)
-				*next++ = '\0';
-			w += strspn(w, " \t");
-			n = strlen(w);
-			while (n > 0 && (w[n - 1] == ' ' || w[n - 1] == '\t'))
-				w[--n] = '\0';
-			if (n == 0)
-				continue;
-			out = xreallocarray(out, nout + 1, sizeof *out);
-			out[nout] = *d;
-			out[nout++].name = xstrdup(w);
-		}
-		free(x);
-		free(d->name);
-	}
-	free(p->deps);
-	p->deps = out;
-	p->ndeps = nout;
-}
-
 enum tkind {
 	TK_TASK,
 	TK_DOCKER_BUILDER,
@@ -580,7 +534,7 @@ build_task(struct tp *tp, const struct node *kn, const struct node *tn,
 	    last[0]->str : defname);
 	expand_field(tp, t, &t->name);
 	p->base = xstrdup(t->name);
-	expand_deps(tp, p);
+	tfgraph_expand_deps(p, tp->ctx);
 	if (tfcaches_check(&tp->yt, t, tp->uprefs, tp->nuprefs) == -1)
 		goto out;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "proto/expr.h"
 #include "proto/tfgraph.h"
 #include "proto/util.h"
 #include "proto/yamltree.h"
@@ -56,6 +57,49 @@ tfgraph_depends(struct yamltree_ctx *yt, struct ptask *p,
 		p->ndeps++;
 	}
 	return (0);
+}
+
+/* See tfgraph.h. */
+void
+tfgraph_expand_deps(struct ptask *p, const struct tf_context *ctx)
+{
+	struct dep	*d, *out = NULL;
+	size_t		 i, nout = 0, n;
+	char		*x, *w, *next;
+
+	for (i = 0; i < p->ndeps; i++) {
+		d = &p->deps[i];
+		if ((x = expr_expand(d->name, &p->t.env, ctx)) == NULL)
+			x = xstrdup(d->name);
+		n = strlen(x);
+		if (strcmp(x, d->name) == 0 || n < 2 || x[0] != '[' ||
+		    x[n - 1] != ']') {
+			out = xreallocarray(out, nout + 1, sizeof *out);
+			out[nout] = *d;
+			out[nout++].name = x;
+			free(d->name);
+			continue;
+		}
+		x[n - 1] = '\0';
+		for (w = x + 1; w != NULL; w = next) {
+			if ((next = strchr(w, ',')) != NULL)
+				*next++ = '\0';
+			w += strspn(w, " \t");
+			n = strlen(w);
+			while (n > 0 && (w[n - 1] == ' ' || w[n - 1] == '\t'))
+				w[--n] = '\0';
+			if (n == 0)
+				continue;
+			out = xreallocarray(out, nout + 1, sizeof *out);
+			out[nout] = *d;
+			out[nout++].name = xstrdup(w);
+		}
+		free(x);
+		free(d->name);
+	}
+	free(p->deps);
+	p->deps = out;
+	p->ndeps = nout;
 }
 
 /* Make names unique: matrix siblings get their differing variables. */

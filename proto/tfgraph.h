@@ -29,6 +29,11 @@ void	 tfgraph_ptask_free(struct ptask *p);
  * kept; 0, or -1 with the error set in yt. */
 int	 tfgraph_depends(struct yamltree_ctx *yt, struct ptask *p,
 	    const struct node *v);
+/*
+ * As Cirrus: expand variables in p's depends_on names with its variables
+ * and ctx's; one that expands to "[a, b]" names several tasks.
+ */
+void	 tfgraph_expand_deps(struct ptask *p, const struct tf_context *ctx);
 /* Make the names of the tasks kept unique: matrix siblings get the
  * variables (and image) they differ in, what still collides a number. */
 void	 tfgraph_uniquify(struct ptask *pt, size_t npt);
