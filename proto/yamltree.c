@@ -225,6 +225,42 @@ fail:
 	return (NULL);
 }
 
+/* Move from's pairs after to's; from is left empty. */
+static void
+map_absorb_tail(struct node *to, struct node *from)
+{
+	to->pairs = xreallocarray(to->pairs, to->npairs + from->npairs + 1,
+	    sizeof *to->pairs);
+	if (from->npairs != 0)
+		memcpy(to->pairs + to->npairs, from->pairs,
+		    from->npairs * sizeof *to->pairs);
+	to->npairs += from->npairs;
+	free(from->pairs);
+	from->pairs = NULL;
+	from->npairs = 0;
+}
+
+/* A list of mappings made one mapping, pairs in order (env: lists). */
+static void
+seq_to_map(struct node *n)
+{
+	size_t	i;
+
+	if (n->type != N_SEQ)
+		return;
+	for (i = 0; i < n->nitems; i++)
+		if (n->items[i]->type != N_MAP)
+			return;
+	n->type = N_MAP;
+	for (i = 0; i < n->nitems; i++) {
+		map_absorb_tail(n, n->items[i]);
+		yamltree_free(n->items[i]);
+	}
+	free(n->items);
+	n->items = NULL;
+	n->nitems = 0;
+}
+
 /* Move from's pairs in front of to's; from is left empty. */
 static void
 map_absorb(struct node *to, struct node *from)
@@ -352,7 +388,15 @@ conv_map_pairs(struct yamltree_ctx *yt, yaml_document_t *doc,
 				continue;
 			if (srcs[j] == 0 || (j < i && srcs[j] != srcs[i]))
 				drop = 1;
-			if (srcs[j] == 0 && n->pairs[i].v->type == N_MAP &&
+			if (srcs[j] != 0)
+				continue;
+			/* env: lists of mappings merge as Cirrus's do */
+			if (strcmp(n->pairs[i].k->str, "env") == 0 ||
+			    strcmp(n->pairs[i].k->str, "environment") == 0) {
+				seq_to_map(n->pairs[i].v);
+				seq_to_map(n->pairs[j].v);
+			}
+			if (n->pairs[i].v->type == N_MAP &&
 			    n->pairs[j].v->type == N_MAP)
 				map_absorb(n->pairs[j].v, n->pairs[i].v);
 		}

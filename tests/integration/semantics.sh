@@ -326,5 +326,44 @@ grep -q '^docs | no-junk$' "$T/out"
 ok "an untracked ignored file does not"
 [ $rc -eq 0 ] || diag "$T/out"
 
+# --- shapes real files use: templates, merged containers, env lists ----------
+project "$T/shapes" <<EOF
+timeout_in: 2m
+container:
+  image: $IMAGE
+  memory: 256M
+defaults: &defaults
+  env:
+    - GREETING: hello
+    - WHO: world
+build_task:
+  <<: *defaults
+  env:
+    WHO: stratus
+  container:
+    cpu: 1
+  script: echo "\$GREETING \$WHO"
+test_task:
+  env: {DEP: build}
+  depends_on: \$DEP
+  matrix:
+    <<: [{env: {N: 1}}, {env: {N: 2}}]
+  lines_script:
+    - echo "n=\$N"
+    - echo 'a: b' is one line
+EOF
+(cd "$T/shapes" && st run) >"$T/out" 2>&1
+rc=$?
+job=$(last_job)
+[ $rc -eq 0 ] && [ "$(tnames "$job")" = "build test (N=1) test (N=2) " ] ||
+    { diag "$T/out"; false; }
+ok "a file with a template, merged container and env list runs ($(tnames "$job"))"
+grep -q '^build | hello stratus$' "$T/out" || { diag "$T/out"; false; }
+ok "the template's env list merges under the task's own env"
+grep -q '^test (N=2) | n=2$' "$T/out" && grep -q "^test (N=1) | a: b is one line$" "$T/out"
+ok "a matrix from merged rows; a script line YAML read as a mapping runs as written"
+st --json show "$job" | jq -e '[.tasks[] | select(.name == "build")][0].state == "succeeded"' >/dev/null
+ok "depends_on with a variable orders the tasks after build"
+
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"

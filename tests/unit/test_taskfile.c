@@ -1590,7 +1590,9 @@ Test(realworld, container_keys_merge)
 	    "c_task:\n  container: {image: c, cpu: 2}\n  container: {cpu: 3}\n"
 	    "  script: x\n"
 	    "d_task:\n  <<: *BASE\n  matrix:\n    - name: d1\n"
-	    "      container: {cpu: 2}\n    - name: d2\n  script: x\n");
+	    "      container: {cpu: 2}\n    - name: d2\n  script: x\n"
+	    "lst: &LST\n  env:\n    - G: list\n    - B: list\n"
+	    "e_task:\n  <<: *LST\n  env: {B: own}\n  script: x\n");
 	const struct tf_task	*t;
 	cJSON			*j;
 	char			*s;
@@ -1604,6 +1606,10 @@ Test(realworld, container_keys_merge)
 	cr_assert_float_eq(t->cpu, 4.0, 1e-9);
 	cr_assert_eq(t->memory_mb, 1024);
 	cr_assert_str_eq(tf_env_get(&t->env, "A"), "tmpl");
+	cr_assert_str_eq(tf_env_get(&t->env, "B"), "own");
+	t = task(tf, "e");
+	cr_assert_str_eq(tf_env_get(&t->env, "G"), "list", "a merged env "
+	    "list merges with a written env mapping");
 	cr_assert_str_eq(tf_env_get(&t->env, "B"), "own");
 	t = task(tf, "c");
 	cr_assert_str_eq(t->image, "c");
