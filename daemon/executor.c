@@ -294,7 +294,8 @@ executor_budget_ms(const struct tf_task *spec, int64_t *timeout_s)
 
 	t = spec->timeout_s > 0 ? spec->timeout_s : TF_DEFAULT_TIMEOUT_S;
 	for (i = 0; i < spec->nsteps; i++)
-		if (spec->steps[i].when == WHEN_ON_TIMEOUT)
+		if (spec->steps[i].when == WHEN_ON_TIMEOUT ||
+		    spec->steps[i].when == WHEN_ALWAYS)
 			extra = EXEC_ON_TIMEOUT_BUDGET_MS;
 	if (timeout_s != NULL)
 		*timeout_s = t;
@@ -342,6 +343,32 @@ exec_env_list(struct exec *e, const char *workdir)
 		list[i] = xasprintf("%s=%s", env.v[i].key, env.v[i].value);
 	tf_env_free(&env);
 	return (list);
+}
+
+/*
+ * Move the entries of envl whose values name variables ($X, ${X}) into a
+ * new list (NULL-terminated, the caller's): the runner expands them in the
+ * container, where the image's own variables (PATH, HOME) are known.
+ */
+static char **
+exec_env_defer(char **envl)
+{
+	char	**out;
+	char	 *eq;
+	size_t	  i, w, n = 0;
+
+	for (i = 0; envl[i] != NULL; i++)
+		;
+	out = xcalloc(i + 1, sizeof *out);
+	for (i = 0, w = 0; envl[i] != NULL; i++) {
+		if ((eq = strchr(envl[i], '=')) != NULL &&
+		    shell_has_vars(eq + 1))
+			out[n++] = envl[i];
+		else
+			envl[w++] = envl[i];
+	}
+	envl[w] = NULL;
+	return (out);
 }
 
 static void
@@ -410,7 +437,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	char			 nonce[RUNNER_NONCE_LEN + 1];
 	char			*script = NULL, *id = NULL, *why = NULL;
 	char			*labels[5] = { NULL, NULL, NULL, NULL, NULL };
-	char			**envl = NULL;
+	char			**envl = NULL, **deferred = NULL;
 	void			*blob = NULL;
 	const char		*argv[4];
 	size_t			 bloblen = 0;
@@ -419,10 +446,9 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 
 	workdir = executor_workdir(&e->spec);
 	runner_nonce(nonce);
-	script = runner_script(&e->spec, nonce);
 	argv[0] = "/bin/sh";
 	argv[1] = "-c";
-	argv[2] = script;
+	argv[2] = NULL;		/* the script, once the env is known */
 	argv[3] = NULL;
 	labels[0] = xasprintf("stratus.job=%" PRId64, e->task->job_id);
 	labels[1] = xasprintf("stratus.task=%" PRId64, e->task->id);
@@ -437,8 +463,11 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	/* The runner's timeout_in starts with the steps: so does ours. */
 	e->deadline += now_mono_ms() - t0;
 	envl = exec_env_list(e, workdir);
+	deferred = exec_env_defer(envl);
 	if (workspace_env(e->ws, envl, cause) == -1)
 		goto out;
+	script = runner_script(&e->spec, nonce, deferred);
+	argv[2] = script;
 
 	memset(&ps, 0, sizeof ps);
 	ps.image = e->spec.image;
@@ -518,6 +547,7 @@ out:
 	for (i = 0; i < 4; i++)
 		free(labels[i]);
 	exec_strv_free(envl);
+	exec_strv_free(deferred);
 	return (r);
 }
 

@@ -81,8 +81,9 @@ void	executor_finish(const struct exec_env *, const struct store_task *,
 	    enum task_state, int exit_code, const char *reason);
 /*
  * How long after its start a task's container may run: timeout_in (its
- * value in *timeout_s unless NULL), then 5 minutes for on_timeout steps
- * as in Cirrus, or else a short grace for the runner to end it itself.
+ * value in *timeout_s unless NULL), then 5 minutes for on_timeout and
+ * always steps as in Cirrus, or else a short grace for the runner to end
+ * it itself.
  */
 int64_t	executor_budget_ms(const struct tf_task *spec, int64_t *timeout_s);
 /* The task's working directory in its container: CIRRUS_WORKING_DIR when

@@ -28,10 +28,16 @@ runner_nonce(char *nonce)
 	nonce[RUNNER_NONCE_LEN] = '\0';
 }
 
-/* The shell test that decides whether a step with this 'when' runs. */
+/*
+ * The shell test that decides whether a step with this 'when' runs.  In
+ * the timeout branch an always step runs when the timeout came before it
+ * began (its index is past the last one begun, in $__last), as in Cirrus.
+ */
 static const char *
-runner_condition(enum tf_when when)
+runner_condition(enum tf_when when, int after_timeout)
 {
+	if (after_timeout && when == WHEN_ALWAYS)
+		return ("[ \"$__idx\" -gt \"$__last\" ]");
 	switch (when) {
 	case WHEN_ON_FAILURE:
 		return ("[ \"$__st\" -ne 0 ]");
@@ -46,8 +52,9 @@ runner_condition(enum tf_when when)
 
 /*
  * A file step: the file at path (variables and a leading ~ expanded) gets
- * from_contents (variables expanded) or the value of variable_name, which
- * must be set, as in Cirrus.
+ * from_contents (variables expanded) or the value of variable_name; when
+ * that is not set, the step says so and writes nothing, as in Cirrus
+ * (secrets are often missing from forks' builds).
  */
 static void
 runner_file(struct buf *b, const struct tf_step *s)
@@ -66,8 +73,8 @@ runner_file(struct buf *b, const struct tf_step *s)
 		c = shell_quote_vars(s->from_contents, 0);
 	else {
 		buf_printf(b, "if [ -z \"${%s+x}\" ]; then echo 'stratus: "
-		    "environment variable %s is not set' >&2; __rc=1; else\n",
-		    v, v);
+		    "environment variable %s is not set: the file is not "
+		    "written' >&2; __rc=0; else\n", v, v);
 		c = xasprintf("\"$%s\"", v);
 	}
 	buf_printf(b, "__f=%s; mkdir -p \"$(dirname \"$__f\")\" && "
@@ -92,31 +99,37 @@ runner_quote_folder(const char *path)
 	return (r);
 }
 
-/* Append the shell code of one step to b. */
+/*
+ * Append the shell code of one step to b.  Scripts run with -e, and with
+ * pipefail where the shell has it, as Cirrus's agent runs them.
+ */
 static void
-runner_step(struct buf *b, const struct tf_step *s, int idx)
+runner_step(struct buf *b, const struct tf_step *s, int idx,
+    int after_timeout)
 {
 	char	*q = NULL, *p = NULL;
 	size_t	 i;
 
-	buf_printf(b, "if %s; then\n__load_env; __sens\n",
-	    runner_condition(s->when));
-	buf_printf(b, "echo %d > \"$__d/cur\"; __mark b %d\n", idx, idx);
+	buf_printf(b, "__idx=%d\nif %s; then\n__load_env; __sens\n", idx,
+	    runner_condition(s->when, after_timeout));
+	buf_printf(b, "echo %d > \"$__d/cur\"; echo %d > \"$__d/last\"; "
+	    "__mark b %d\n", idx, idx, idx);
 	switch (s->kind) {
 	case STEP_SCRIPT:
 		q = shell_quote(s->script != NULL ? s->script : "");
-		buf_printf(b, "\"$__sh\" -e -c %s; __rc=$?\n", q);
+		buf_printf(b, "\"$__sh\" -e $__pf -c %s; __rc=$?\n", q);
 		break;
 	case STEP_BACKGROUND:
 		q = shell_quote(s->script != NULL ? s->script : "");
-		buf_printf(b, "\"$__sh\" -e -c %s & __bg=\"$__bg $!\"; "
+		buf_printf(b, "\"$__sh\" -e $__pf -c %s & __bg=\"$__bg $!\"; "
 		    "__rc=0\n", q);
 		break;
 	case STEP_FILE:
 		runner_file(b, s);
 		break;
 	case STEP_CACHE:
-		/* No cache store yet: a cache step only populates. */
+		/* Populate what is missing; stratusd restores and saves
+		 * the folders from outside the container (wscache.c). */
 		if (s->populate_script != NULL && s->npaths > 0) {
 			buf_addstr(b, "__rc=0; __miss=0\n");
 			for (i = 0; i < s->npaths; i++) {
@@ -126,7 +139,7 @@ runner_step(struct buf *b, const struct tf_step *s, int idx)
 			}
 			q = shell_quote(s->populate_script);
 			buf_printf(b, "if [ $__miss -eq 1 ]; then "
-			    "\"$__sh\" -e -c %s; __rc=$?; fi\n", q);
+			    "\"$__sh\" -e $__pf -c %s; __rc=$?; fi\n", q);
 		} else
 			buf_addstr(b, "__rc=0\n");
 		break;
@@ -157,6 +170,7 @@ static const char runner_prologue[] =
     "__st=0; __bg=\n"
     "__d=/tmp/.stratus.$$; rm -rf \"$__d\"; mkdir -p \"$__d\" || exit 125\n"
     "__sh=/bin/sh; [ -x /bin/bash ] && __sh=/bin/bash\n"
+    "__pf=; \"$__sh\" -c 'set -o pipefail' 2>/dev/null && __pf='-o pipefail'\n"
     "export CIRRUS_ENV=\"$__d/env\"\n"
     ": > \"$CIRRUS_ENV\"\n"
     "if [ -r /proc/uptime ]; then\n"
@@ -212,21 +226,33 @@ static const char runner_prologue[] =
     "}\n";
 
 char *
-runner_script(const struct tf_task *t, const char *nonce)
+runner_script(const struct tf_task *t, const char *nonce,
+    char *const *deferred)
 {
 	struct buf	 b;
 	size_t		 i;
 	int64_t		 timeout;
+	char		*q, *eq;
 
 	timeout = t->timeout_s > 0 ? t->timeout_s : TF_DEFAULT_TIMEOUT_S;
 	buf_init(&b, 0);
 	buf_printf(&b, runner_prologue, nonce, nonce, nonce, nonce, nonce);
+	/* Variables whose values name others, expanded here, in order, with
+	 * the container's own (its PATH, HOME) as Cirrus's agent does. */
+	for (i = 0; deferred != NULL && deferred[i] != NULL; i++) {
+		if ((eq = strchr(deferred[i], '=')) == NULL)
+			continue;
+		q = shell_quote_vars(eq + 1, 0);
+		buf_printf(&b, "export %.*s=%s\n", (int)(eq - deferred[i]),
+		    deferred[i], q);
+		free(q);
+	}
 	/* The steps run in a child so that a watchdog can end them and the
 	 * on_timeout steps still run afterwards. */
 	buf_addstr(&b, "__run() {\n");
 	for (i = 0; i < t->nsteps; i++) {
 		if (t->steps[i].when != WHEN_ON_TIMEOUT)
-			runner_step(&b, &t->steps[i], (int)i);
+			runner_step(&b, &t->steps[i], (int)i, 0);
 	}
 	buf_addstr(&b, "[ -z \"$__bg\" ] || kill $__bg 2>/dev/null\n"
 	    "exit $__st\n}\n");
@@ -250,10 +276,14 @@ runner_script(const struct tf_task *t, const char *nonce)
 	    "__c=$(cat \"$__d/cur\" 2>/dev/null)\n"
 	    "[ -z \"$__c\" ] || __mark e \"$__c\" 124\n"
 	    "__mark t\n"
-	    "__st=124\n", timeout);
+	    "__st=124\n"
+	    "__last=$(cat \"$__d/last\" 2>/dev/null || echo -1)\n", timeout);
+	/* As Cirrus: on_timeout steps, and always steps the timeout came
+	 * before, in the file's order. */
 	for (i = 0; i < t->nsteps; i++) {
-		if (t->steps[i].when == WHEN_ON_TIMEOUT)
-			runner_step(&b, &t->steps[i], (int)i);
+		if (t->steps[i].when == WHEN_ON_TIMEOUT ||
+		    t->steps[i].when == WHEN_ALWAYS)
+			runner_step(&b, &t->steps[i], (int)i, 1);
 	}
 	buf_addstr(&b, "__st=124\nfi\n"
 	    "rm -rf \"$__d\"\n"

@@ -35,10 +35,14 @@
  * Return the /bin/sh program that runs t's steps; caller frees.  It
  * enforces t's timeout itself: a watchdog ends the steps (every process
  * but itself when it is the container's PID 1), then the on_timeout steps
- * run and it exits 124.  CIRRUS_ENV is a file in a private directory under
- * /tmp, removed at the end.
+ * and the always steps not yet begun run, and it exits 124.  CIRRUS_ENV is
+ * a file in a private directory under /tmp, removed at the end.  deferred
+ * (NULL-terminated "K=V", may be NULL) are variables whose values name
+ * others ($X, ${X}): the program exports them first, expanded by the
+ * container's shell.
  */
-char	*runner_script(const struct tf_task *t, const char *nonce);
+char	*runner_script(const struct tf_task *t, const char *nonce,
+	    char *const *deferred);
 /* Fill nonce (RUNNER_NONCE_LEN + 1 bytes) with random hex. */
 void	 runner_nonce(char *nonce);
 

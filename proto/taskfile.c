@@ -171,6 +171,22 @@ step_new(struct tf_task *t, const char *name, enum tf_step_kind kind,
 	return (s);
 }
 
+/* "$X" or "${X}" (X a name) becomes "X", in place; else s is left. */
+static void
+strip_dollar(char *s)
+{
+	size_t	n = strlen(s);
+
+	if (n > 3 && s[0] == '$' && s[1] == '{' && s[n - 1] == '}') {
+		s[n - 1] = '\0';
+		if (shell_is_name(s + 2))
+			memmove(s, s + 2, n - 2);
+		else
+			s[n - 1] = '}';
+	} else if (n > 1 && s[0] == '$' && shell_is_name(s + 1))
+		memmove(s, s + 1, n);
+}
+
 /* The fields of a cache, artifacts or file instruction. */
 static int
 parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
@@ -237,6 +253,7 @@ parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
 			if (yamltree_want_scalar(&tp->yt, v, key,
 			    &s->variable_name) == -1)
 				return (-1);
+			strip_dollar(s->variable_name);	/* as Cirrus */
 			if (!shell_is_name(s->variable_name))
 				return (tp_error(tp, v, "variable_name '%s' is "
 				    "not a variable name", s->variable_name));

@@ -133,6 +133,22 @@ tf_env_builtins(struct tf_env *env)
 	tf_env_set(env, "CIRRUS_ENVIRONMENT", "stratus");
 	tf_env_set(env, "CIRRUS_OS", "linux");
 	tf_env_set(env, "OS", "linux");
+	/* Go's names, as Cirrus uses them: containers run on this machine. */
+#if defined(__x86_64__)
+	tf_env_set(env, "CIRRUS_ARCH", "amd64");
+#elif defined(__aarch64__)
+	tf_env_set(env, "CIRRUS_ARCH", "arm64");
+#elif defined(__arm__)
+	tf_env_set(env, "CIRRUS_ARCH", "arm");
+#elif defined(__i386__)
+	tf_env_set(env, "CIRRUS_ARCH", "386");
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+	tf_env_set(env, "CIRRUS_ARCH", "ppc64le");
+#elif defined(__s390x__)
+	tf_env_set(env, "CIRRUS_ARCH", "s390x");
+#elif defined(__riscv) && __riscv_xlen == 64
+	tf_env_set(env, "CIRRUS_ARCH", "riscv64");
+#endif
 }
 
 /* Free env's variables and empty it. */

@@ -424,6 +424,21 @@ shell_is_name(const char *s)
 	return (n > 0 && s[n] == '\0');
 }
 
+int
+shell_has_vars(const char *s)
+{
+	size_t	n;
+
+	for (; (s = strchr(s, '$')) != NULL; s++) {
+		if (shell_name_len(s + 1) > 0)
+			return (1);
+		if (s[1] == '{' && (n = shell_name_len(s + 2)) > 0 &&
+		    s[n + 2] == '}')
+			return (1);
+	}
+	return (0);
+}
+
 char *
 shell_quote_vars(const char *s, int tilde)
 {

@@ -76,6 +76,8 @@ char	*shell_quote(const char *);
  * lone "~" becomes $HOME.  Caller frees.
  */
 char	*shell_quote_vars(const char *, int tilde);
+/* 1 when s names a variable as shell_quote_vars expands them. */
+int	 shell_has_vars(const char *s);
 /* 1 when the n bytes at s are a log line stamp as stratusd writes them:
  * "YYYY-MM-DDTHH:MM:SS.mmmZ" (api.h API_STAMP_LEN). */
 int	 stamp_is_valid(const char *s, size_t n);

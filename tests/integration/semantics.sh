@@ -152,6 +152,8 @@ container:
 slow_task:
   timeout_in: 2s
   s_script: sleep 30
+  always:
+    a_script: echo always-ran
   on_timeout:
     t_script: echo on-timeout-ran
 EOF
@@ -167,6 +169,7 @@ reason=$(tfield "$job" slow reason)
 ok "the task is failed, reason '$reason'"
 [ $rc -eq 1 ] && [ $took -le 7 ]; ok "it ends soon after timeout_in ($took s)"
 grep -q '^slow | on-timeout-ran' "$T/out"; ok "on_timeout steps run after a timeout"
+grep -q '^slow | always-ran' "$T/out"; ok "so do always steps, as in Cirrus"
 
 # --- CIRRUS_ENV and built-in variables, from a git work tree ----------------------
 project "$T/git" <<EOF
@@ -343,6 +346,15 @@ build_task:
   container:
     cpu: 1
   script: echo "\$GREETING \$WHO"
+  path_script: echo "path=\$PATH arch=\$CIRRUS_ARCH"
+  env:
+    PATH: /opt/bin:\$PATH
+    GREETING: \${HELLO}
+    HELLO: hello
+pipe_task:
+  allow_failures: true
+  pipe_script: false | true
+  never_script: echo never
 test_task:
   env: {DEP: build}
   depends_on: \$DEP
@@ -355,7 +367,8 @@ EOF
 (cd "$T/shapes" && st run) >"$T/out" 2>&1
 rc=$?
 job=$(last_job)
-[ $rc -eq 0 ] && [ "$(tnames "$job")" = "build test (N=1) test (N=2) " ] ||
+[ $rc -eq 0 ] &&
+    [ "$(tnames "$job")" = "build pipe test (N=1) test (N=2) " ] ||
     { diag "$T/out"; false; }
 ok "a file with a template, merged container and env list runs ($(tnames "$job"))"
 grep -q '^build | hello stratus$' "$T/out" || { diag "$T/out"; false; }
@@ -364,6 +377,11 @@ grep -q '^test (N=2) | n=2$' "$T/out" && grep -q "^test (N=1) | a: b is one line
 ok "a matrix from merged rows; a script line YAML read as a mapping runs as written"
 st --json show "$job" | jq -e '[.tasks[] | select(.name == "build")][0].state == "succeeded"' >/dev/null
 ok "depends_on with a variable orders the tasks after build"
+grep -Eq '^build \| path=/opt/bin:/[^ ]*bin[^ ]* arch=(amd64|arm64|arm|386|ppc64le|s390x|riscv64)$' "$T/out" ||
+    { diag "$T/out"; false; }
+ok "env values naming variables expand in the container, with its own PATH; CIRRUS_ARCH is set"
+[ "$(tfield "$job" pipe state)" = failed ] && ! grep -q '^pipe | never' "$T/out"
+ok "a failing pipeline fails its script (pipefail, as Cirrus's agent)"
 
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"

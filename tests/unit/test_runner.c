@@ -89,6 +89,8 @@ Test(runner, parser_passes_forged_and_foreign_markers)
 
 /* The shell run_script uses: the host's /bin/sh unless a test says. */
 static const char *script_shell = "/bin/sh";
+/* The variables it hands the runner to expand, when a test says. */
+static char *const *script_deferred;
 
 /* Run a task's runner script under the host's /bin/sh; collect output. */
 static int
@@ -102,7 +104,7 @@ run_script(const struct tf_task *t, struct seen *sn)
 	pid_t			 pid;
 
 	runner_nonce(nonce);
-	script = runner_script(t, nonce);
+	script = runner_script(t, nonce, script_deferred);
 	cr_assert(pipe(fds) == 0);
 	pid = fork();
 	cr_assert(pid != -1);
@@ -327,10 +329,12 @@ Test(runner, file_steps_write_contents_and_variables)
 	cr_assert(unsetenv("STRATUS_T_UNSET") == 0);
 	memset(&sn, 0, sizeof sn);
 	buf_init(&sn.out, 0);
-	cr_assert_eq(run_script(&t, &sn), 1);
-	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:0 b2:0 e2:1 ");
-	cr_assert_str_eq(sn.out.data,
-	    "stratus: environment variable STRATUS_T_UNSET is not set\n");
+	/* As Cirrus: an unset variable_name is said and skipped. */
+	cr_assert_eq(run_script(&t, &sn), 0);
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:0 b2:0 e2:0 ");
+	cr_assert_str_eq(sn.out.data, "stratus: environment variable "
+	    "STRATUS_T_UNSET is not set: the file is not written\n");
+	cr_assert(access("u.txt", F_OK) != 0);
 	snprintf(path, sizeof path, "%s/sub dir/c.txt", dir);
 	take_file(path, "v=it's \"x\"\n it's \"x\"\n $(echo no) `x`");
 	snprintf(path, sizeof path, "%s/v.txt", dir);
@@ -520,4 +524,75 @@ Test(runner, cirrus_env_sensitive_reports_values_under_each_shell)
 	unsetenv("CIRRUS_ENV_SENSITIVE");
 	script_shell = "/bin/sh";
 	cr_assert_geq(ran, 2);
+}
+
+/* As Cirrus's agent: variables naming others are expanded in the
+ * container, in order, with its own (PATH); never as commands. */
+Test(runner, deferred_variables_expand_in_the_container)
+{
+	struct tf_step	 steps[1] = {
+		{ .name = "a", .kind = STEP_SCRIPT,
+		  .script = "echo \"$B|$P|$C\"" },
+	};
+	char		*deferred[] = { "B=${STRATUS_T_A}/bar",
+	    "P=/opt/bin:$STRATUS_T_A", "C=$(echo no)`echo no`$B", NULL };
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 1 };
+	struct seen	 sn;
+
+	cr_assert(setenv("STRATUS_T_A", "foo", 1) == 0);
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	script_deferred = deferred;
+	cr_assert_eq(run_script(&t, &sn), 0);
+	script_deferred = NULL;
+	cr_assert_str_eq(sn.out.data,
+	    "foo/bar|/opt/bin:foo|$(echo no)`echo no`foo/bar\n");
+	cr_assert(unsetenv("STRATUS_T_A") == 0);
+	buf_free(&sn.out);
+}
+
+Test(runner, scripts_fail_on_a_failing_pipeline)
+{
+	struct tf_step	 steps[1] = {
+		{ .name = "a", .kind = STEP_SCRIPT,
+		  .script = "false | true\necho not reached" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 1 };
+	struct seen	 sn;
+
+	if (access("/bin/bash", X_OK) != 0)
+		cr_skip_test("no /bin/bash: the host's sh has no pipefail");
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 1);
+	cr_assert_eq(sn.out.len, 0, "%s", sn.out.data);
+	cr_assert_str_eq(sn.steps, "b0:0 e0:1 ");
+	buf_free(&sn.out);
+}
+
+/* As Cirrus: after a timeout, the always steps not yet begun run too, in
+ * the file's order with the on_timeout ones; those that ran do not again. */
+Test(runner, always_steps_run_after_a_timeout)
+{
+	struct tf_step	 steps[5] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .when = WHEN_ALWAYS,
+		  .script = "echo early" },
+		{ .name = "b", .kind = STEP_SCRIPT, .script = "sleep 30" },
+		{ .name = "c", .kind = STEP_SCRIPT, .when = WHEN_ALWAYS,
+		  .script = "echo late" },
+		{ .name = "d", .kind = STEP_SCRIPT, .when = WHEN_ON_TIMEOUT,
+		  .script = "echo timed-out" },
+		{ .name = "e", .kind = STEP_SCRIPT, .script = "echo no" },
+	};
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 5,
+	    .timeout_s = 1 };
+	struct seen	 sn;
+
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	cr_assert_eq(run_script(&t, &sn), 124);
+	cr_assert_str_eq(sn.out.data, "early\nlate\ntimed-out\n");
+	cr_assert_str_eq(sn.steps,
+	    "b0:0 e0:0 b1:0 e1:124 b2:0 e2:0 b3:0 e3:0 ");
+	buf_free(&sn.out);
 }

@@ -1728,3 +1728,15 @@ Test(cirrus, lenient_shapes)
 	    "must be a mapping; it is ignored");
 	taskfile_free(tf);
 }
+
+/* As Cirrus: variable_name may be written $X or ${X}. */
+Test(cirrus, variable_name_with_a_dollar)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "a_task:\n  k_file:\n    path: k\n    variable_name: $KEY\n"
+	    "  l_file:\n    path: l\n    variable_name: ${LOCK}\n");
+
+	cr_assert_str_eq(task(tf, "a")->steps[0].variable_name, "KEY");
+	cr_assert_str_eq(task(tf, "a")->steps[1].variable_name, "LOCK");
+	taskfile_free(tf);
+}
