@@ -11,11 +11,13 @@
 #include "daemon/dockerctx.h"
 #include "daemon/executor.h"
 #include "daemon/podman.h"
+#include "daemon/runner.h"
 #include "daemon/secrets.h"
 #include "daemon/store.h"
 #include "daemon/workspace.h"
 #include "daemon/workspace_int.h"
 #include "proto/api.h"
+#include "proto/expr.h"
 #include "proto/sha256.h"
 #include "proto/taskfile.h"
 #include "proto/tfjson.h"
@@ -50,6 +52,154 @@ ws_mask_out(const char *s, size_t n, void *arg)
 	ws->out(s, n, ws->arg);
 }
 
+/* The job's -e variables (JSON object of strings, may be NULL) into e. */
+static void
+ws_user_env(const char *text, struct tf_env *e)
+{
+	cJSON	*json, *it;
+
+	if (text == NULL || (json = cJSON_Parse(text)) == NULL)
+		return;
+	cJSON_ArrayForEach(it, json) {
+		if (cJSON_IsString(it))
+			tf_env_set(e, it->string, it->valuestring);
+	}
+	cJSON_Delete(json);
+}
+
+/*
+ * Does a variable's name say its value is a secret?  Cirrus masks these
+ * in logs without being told (environment.go isWellKnownSensitive).
+ */
+static int
+ws_sensitive(const char *key)
+{
+	static const char *const sfx[] = { "_PASSWORD", "_SECRET", "_TOKEN",
+	    "_ACCESS_KEY", "_SECRET_KEY" };
+	size_t	i, n = strlen(key), l;
+
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		l = strlen(sfx[i]);
+		if (n >= l && strcmp(key + n - l, sfx[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * What paths and the values of sensitive variables expand with, as Cirrus
+ * (DownloadCache, NewArtifacts, environment.go): the job's -e (user), the
+ * task's env, then the built-ins with CIRRUS_WORKING_DIR (the task's working
+ * directory) and HOME (the task's env: HOME, else root's, as for a leading
+ * "~": ws_folder).
+ */
+struct ws_vars {
+	const struct tf_env	*env;
+	struct tf_env		 user;
+	struct tf_env		 base;
+	struct tf_context	 ctx;
+};
+
+static void
+ws_vars_init(struct ws_vars *v, const struct tf_task *spec,
+    const char *job_env, const char *task_name)
+{
+	const char	*home;
+
+	memset(v, 0, sizeof *v);
+	v->env = &spec->env;
+	ws_user_env(job_env, &v->user);
+	tf_env_builtins(&v->base);
+	tf_env_set(&v->base, "CIRRUS_TASK_NAME", task_name);
+	tf_env_set(&v->base, "CIRRUS_WORKING_DIR", executor_workdir(spec));
+	home = tf_env_get(&spec->env, "HOME");
+	tf_env_set(&v->base, "HOME", home != NULL && *home == '/' ? home :
+	    "/root");
+	v->ctx.env = &v->user;
+	v->ctx.base = &v->base;
+}
+
+static void
+ws_vars_free(struct ws_vars *v)
+{
+	tf_env_free(&v->user);
+	tf_env_free(&v->base);
+}
+
+/* s with its variables expanded, or NULL when it has none (or too long). */
+static char *
+ws_vars_expand(const struct ws_vars *v, const char *s)
+{
+	if (strpbrk(s, "$%") == NULL)
+		return (NULL);
+	return (expr_expand(s, v->env, &v->ctx));
+}
+
+/*
+ * Mask in m what variable kv hides: the secret it names when dir is not NULL
+ * and it is set (else workspace_env does that), or its value, expanded, when
+ * its name says it is a secret (ws_sensitive); values as short as those
+ * CIRRUS_ENV_SENSITIVE leaves alone are left alone (RUNNER_ENV_MASK_MIN).
+ */
+static void
+ws_mask_var(struct secrets_mask *m, const char *dir, const struct ws_vars *v,
+    const struct tf_kv *kv)
+{
+	char	*name = NULL, *secret = NULL, *why = NULL, *x;
+
+	if (secrets_reference(kv->value, &name)) {
+		if (dir != NULL && secrets_get(dir, name, &secret, &why) == 0)
+			secrets_mask_add(m, secret);
+		free(secret);
+		free(why);
+		free(name);
+		return;
+	}
+	if (!ws_sensitive(kv->key))
+		return;
+	x = ws_vars_expand(v, kv->value);
+	if (strlen(x != NULL ? x : kv->value) >= RUNNER_ENV_MASK_MIN)
+		secrets_mask_add(m, x != NULL ? x : kv->value);
+	free(x);
+}
+
+/* ws_mask_var of the task's env and the job's -e. */
+static void
+ws_mask_env(struct secrets_mask *m, const char *dir, const struct ws_vars *v)
+{
+	size_t	i;
+
+	for (i = 0; i < v->env->n; i++)
+		ws_mask_var(m, dir, v, &v->env->v[i]);
+	for (i = 0; i < v->user.n; i++)
+		ws_mask_var(m, dir, v, &v->user.v[i]);
+}
+
+/*
+ * Expand the variables of cache folders and artifacts paths in place, once,
+ * before the runner script, the cache keys and artifacts_collect look at
+ * them: all of them (and the cache entry keys) see the expanded path.
+ */
+static void
+ws_expand_paths(struct tf_task *spec, const struct ws_vars *v)
+{
+	struct tf_step	*s;
+	char		*x;
+	size_t		 i, j;
+
+	for (i = 0; i < spec->nsteps; i++) {
+		s = &spec->steps[i];
+		if (s->kind != STEP_CACHE && s->kind != STEP_ARTIFACTS)
+			continue;
+		for (j = 0; j < s->npaths; j++) {
+			if ((x = ws_vars_expand(v, s->paths[j])) == NULL)
+				continue;
+			free(s->paths[j]);
+			s->paths[j] = x;
+		}
+	}
+}
+
 struct workspace *
 workspace_new(const struct exec_env *env, const struct store_job *job,
     const struct store_task *task, struct tf_task *spec,
@@ -57,6 +207,7 @@ workspace_new(const struct exec_env *env, const struct store_job *job,
     void (*say)(void *, const char *), void *arg)
 {
 	struct workspace	*ws;
+	struct ws_vars		 v;
 
 	ws = xcalloc(1, sizeof *ws);
 	ws->env = env;
@@ -67,6 +218,10 @@ workspace_new(const struct exec_env *env, const struct store_job *job,
 	ws->say = say;
 	ws->arg = arg;
 	ws->mask = secrets_mask_new(ws_mask_out, ws);
+	ws_vars_init(&v, spec, job->env, task->name);
+	ws_expand_paths(spec, &v);
+	ws_mask_env(ws->mask, NULL, &v);
+	ws_vars_free(&v);
 	return (ws);
 }
 
@@ -141,21 +296,6 @@ out:
 	return (rv);
 }
 
-/* Add value to m when it names a secret that is set. */
-static void
-ws_mask_ref(struct secrets_mask *m, const char *dir, const char *value)
-{
-	char	*name = NULL, *secret = NULL, *why = NULL;
-
-	if (!secrets_reference(value, &name))
-		return;
-	if (secrets_get(dir, name, &secret, &why) == 0)
-		secrets_mask_add(m, secret);
-	free(secret);
-	free(why);
-	free(name);
-}
-
 struct secrets_mask *
 workspace_mask_task(const struct exec_env *env, const struct store_task *t,
     secrets_out_cb out, void *arg)
@@ -163,32 +303,28 @@ workspace_mask_task(const struct exec_env *env, const struct store_task *t,
 	struct secrets_mask	*m;
 	struct store_job	*job = NULL;
 	struct tf_task		 spec;
-	cJSON			*json, *user = NULL, *it;
+	struct ws_vars		 v;
+	cJSON			*json;
 	char			*dir, *cause = NULL;
-	size_t			 i;
 
 	m = secrets_mask_new(out, arg);
 	dir = xasprintf("%s/secrets", env->state_dir);
 	/* What workspace_env resolved: the task's env, then the job's -e. */
-	if ((json = cJSON_Parse(t->spec)) != NULL &&
-	    tfjson_task_parse(json, &spec, &cause) == 0) {
-		for (i = 0; i < spec.env.n; i++)
-			ws_mask_ref(m, dir, spec.env.v[i].value);
-		tf_task_free(&spec);
-	}
+	if ((json = cJSON_Parse(t->spec)) == NULL ||
+	    tfjson_task_parse(json, &spec, &cause) == -1)
+		memset(&spec, 0, sizeof spec);	/* no env to mask from */
 	cJSON_Delete(json);
 	free(cause);
 	cause = NULL;
-	if (store_job_get(env->store, t->job_id, &job, &cause) == 0 &&
-	    job->env != NULL && (user = cJSON_Parse(job->env)) != NULL) {
-		cJSON_ArrayForEach(it, user) {
-			if (cJSON_IsString(it))
-				ws_mask_ref(m, dir, it->valuestring);
-		}
+	if (store_job_get(env->store, t->job_id, &job, &cause) != 0) {
+		free(cause);
+		cause = NULL;
 	}
-	cJSON_Delete(user);
+	ws_vars_init(&v, &spec, job != NULL ? job->env : NULL, t->name);
+	ws_mask_env(m, dir, &v);
+	ws_vars_free(&v);
+	tf_task_free(&spec);
 	store_job_free(job);
-	free(cause);
 	free(dir);
 	return (m);
 }

@@ -194,7 +194,7 @@ parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
 	const struct node	*k, *v;
 	const char		*key, *kind = tf_step_kind_name(s->kind);
 	size_t			 i;
-	int			 b;
+	int			 b, reupload = -1;
 
 	if (n->type != N_MAP)
 		return (tp_error(tp, n, "%s '%s' must be a mapping", kind,
@@ -228,7 +228,7 @@ parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
 			if ((b = yamltree_bool(v)) == -1)
 				return (tp_error(tp, v, "reupload_on_changes "
 				    "must be true or false"));
-			s->reupload_on_changes = b;
+			reupload = b;
 		} else if (s->kind == STEP_ARTIFACTS &&
 		    (strcmp(key, "path") == 0 || strcmp(key, "paths") == 0)) {
 			if (yamltree_want_list(&tp->yt, v, key,
@@ -265,6 +265,11 @@ parse_step_map(struct tp *tp, struct tf_step *s, const struct node *n)
 		} else
 			tp_warn(tp, k, "unknown key '%s' ignored", key);
 	}
+	/* As Cirrus: without a fingerprint a changed folder is uploaded
+	 * again, with one it is a new key instead (unless said otherwise). */
+	if (s->kind == STEP_CACHE)
+		s->reupload_on_changes = reupload != -1 ? reupload :
+		    s->fingerprint_script == NULL && s->fingerprint_key == NULL;
 	if (s->kind != STEP_FILE && s->npaths == 0)
 		return (tp_error(tp, n, "%s '%s' has no %s", kind, s->name,
 		    s->kind == STEP_CACHE ? "folder" : "path"));

@@ -1729,6 +1729,27 @@ Test(cirrus, lenient_shapes)
 	taskfile_free(tf);
 }
 
+Test(cirrus, reupload_on_changes_default)
+{
+	struct taskfile	*tf = ok("container: {image: x}\n"
+	    "a_task:\n"
+	    "  plain_cache:\n    folder: p\n"
+	    "  script_cache:\n    folder: s\n    fingerprint_script: cat f\n"
+	    "  key_cache:\n    folder: k\n    fingerprint_key: k1\n"
+	    "  off_cache:\n    folder: o\n    reupload_on_changes: false\n"
+	    "  on_cache:\n    folder: n\n    fingerprint_key: k2\n"
+	    "    reupload_on_changes: true\n"
+	    "  script: x\n");
+	const struct tf_step	*s = task(tf, "a")->steps;
+
+	cr_assert_eq(s[0].reupload_on_changes, 1, "no fingerprint: true");
+	cr_assert_eq(s[1].reupload_on_changes, 0, "fingerprint_script: false");
+	cr_assert_eq(s[2].reupload_on_changes, 0, "fingerprint_key: false");
+	cr_assert_eq(s[3].reupload_on_changes, 0, "explicit false wins");
+	cr_assert_eq(s[4].reupload_on_changes, 1, "explicit true wins");
+	taskfile_free(tf);
+}
+
 /* As Cirrus: variable_name may be written $X or ${X}. */
 Test(cirrus, variable_name_with_a_dollar)
 {
