@@ -85,20 +85,6 @@ runner_file(struct buf *b, const struct tf_step *s)
 	free(c);
 }
 
-/* A cache folder for the shell: single-quoted, a leading "~" as $HOME. */
-static char *
-runner_quote_folder(const char *path)
-{
-	char	*q, *r;
-
-	if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
-		return (shell_quote(path));
-	q = shell_quote(path + 1);
-	r = xasprintf("\"$HOME\"%s", q);
-	free(q);
-	return (r);
-}
-
 /*
  * Append the shell code of one step to b.  Scripts run with -e, and with
  * pipefail where the shell has it, as Cirrus's agent runs them.
@@ -107,8 +93,7 @@ static void
 runner_step(struct buf *b, const struct tf_step *s, int idx,
     int after_timeout)
 {
-	char	*q = NULL, *p = NULL;
-	size_t	 i;
+	char	*q = NULL;
 
 	buf_printf(b, "__idx=%d\nif %s; then\n__load_env; __sens\n", idx,
 	    runner_condition(s->when, after_timeout));
@@ -128,18 +113,13 @@ runner_step(struct buf *b, const struct tf_step *s, int idx,
 		runner_file(b, s);
 		break;
 	case STEP_CACHE:
-		/* Populate what is missing; stratusd restores and saves
-		 * the folders from outside the container (wscache.c). */
+		/* As Cirrus, populate on a cache miss: stratusd restores
+		 * the folders from outside and leaves a mark (wscache.c). */
 		if (s->populate_script != NULL && s->npaths > 0) {
-			buf_addstr(b, "__rc=0; __miss=0\n");
-			for (i = 0; i < s->npaths; i++) {
-				free(p);
-				p = runner_quote_folder(s->paths[i]);
-				buf_printf(b, "[ -e %s ] || __miss=1\n", p);
-			}
 			q = shell_quote(s->populate_script);
-			buf_printf(b, "if [ $__miss -eq 1 ]; then "
-			    "\"$__sh\" -e $__pf -c %s; __rc=$?; fi\n", q);
+			buf_printf(b, "__rc=0; if [ ! -e %s%d ]; then "
+			    "\"$__sh\" -e $__pf -c %s; __rc=$?; fi\n",
+			    RUNNER_RESTORED_MARK, idx, q);
 		} else
 			buf_addstr(b, "__rc=0\n");
 		break;
@@ -155,7 +135,6 @@ runner_step(struct buf *b, const struct tf_step *s, int idx,
 	buf_addstr(b, "[ \"$__rc\" -eq 0 ] || { [ \"$__st\" -ne 0 ] || "
 	    "__st=$__rc; }\nfi\n");
 	free(q);
-	free(p);
 }
 
 /*
@@ -286,7 +265,7 @@ runner_script(const struct tf_task *t, const char *nonce,
 			runner_step(&b, &t->steps[i], (int)i, 1);
 	}
 	buf_addstr(&b, "__st=124\nfi\n"
-	    "rm -rf \"$__d\"\n"
+	    "rm -rf \"$__d\" " RUNNER_RESTORED_MARK "*\n"
 	    "exit $__st\n");
 	return (buf_steal(&b, NULL));
 }

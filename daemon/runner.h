@@ -28,6 +28,9 @@
  * of its own log.
  */
 #define RUNNER_NONCE_LEN	16
+/* Put by stratusd, with the cache step's index: all its folders were
+ * restored, so its populate_script does not run. */
+#define RUNNER_RESTORED_MARK	"/tmp/.stratus-restored-"
 #define RUNNER_ENV_MASK_MIN	4
 #define RUNNER_ENV_MAX		1048576		/* bytes of CIRRUS_ENV looked at */
 

@@ -1,12 +1,17 @@
 /* wscache.c -- a task's caches: their keys, restoring them before the steps, saving them after. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "daemon/blobstore.h"
 #include "daemon/cache.h"
 #include "daemon/cachestate.h"
 #include "daemon/executor.h"
 #include "daemon/podman.h"
+#include "daemon/runner.h"
 #include "daemon/store.h"
 #include "daemon/workspace.h"
 #include "daemon/workspace_int.h"
@@ -167,6 +172,54 @@ ws_cache_add(struct workspace *ws, const struct tf_step *s)
 	return (wc);
 }
 
+/*
+ * Tell the runner that cache step idx was restored whole: an empty file
+ * RUNNER_RESTORED_MARK<idx> in the container's /tmp.  Its populate_script
+ * then does not run: as in Cirrus, it runs on a cache miss.
+ */
+static int
+ws_mark_restored(struct podman *pm, const char *id, size_t idx,
+    char **cause)
+{
+	struct archive		*a = NULL;
+	struct archive_entry	*e = NULL;
+	char			 buf[4096], *name;
+	size_t			 used = 0;
+	int			 rv = -1;
+
+	name = xasprintf("%s%zu", RUNNER_RESTORED_MARK + strlen("/tmp/"),
+	    idx);
+	if ((a = archive_write_new()) == NULL ||
+	    (e = archive_entry_new()) == NULL ||
+	    archive_write_set_format_ustar(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_memory(a, buf, sizeof buf, &used) !=
+	    ARCHIVE_OK) {
+		*cause = xasprintf("cache marker: %s", a != NULL ?
+		    archive_error_string(a) : "out of memory");
+		goto out;
+	}
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 0);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    archive_write_close(a) != ARCHIVE_OK) {
+		*cause = xasprintf("cache marker: %s", archive_error_string(a));
+		goto out;
+	}
+	rv = podman_container_put_archive(pm, id, "/tmp", buf, used, cause);
+out:
+	if (e != NULL)
+		archive_entry_free(e);
+	if (a != NULL)
+		archive_write_free(a);
+	free(name);
+	return (rv);
+}
+
 /* Work out every cache's key and restore what exists. */
 static int
 ws_restore_caches(struct workspace *ws, struct podman *pm, const char *id,
@@ -231,6 +284,15 @@ ws_restore_caches(struct workspace *ws, struct podman *pm, const char *id,
 			wc->restored[j] = xstrdup(hex);
 			ws_say(ws, "cache %s: restored %s (%zu bytes, key %s)",
 			    s->name, s->paths[j], len, wc->key);
+		}
+		for (j = 0; j < s->npaths && wc->restored[j] != NULL; j++)
+			;
+		if (j == s->npaths && s->populate_script != NULL &&
+		    ws_mark_restored(pm, id, i, &why) == -1) {
+			ws_say(ws, "cache %s: %s; populate_script will run",
+			    s->name, why);
+			free(why);
+			why = NULL;
 		}
 	}
 	rv = 0;

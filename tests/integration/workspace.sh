@@ -198,6 +198,25 @@ st cache ls >"$T/out" 2>&1
 key=$(st --json cache ls | sed -n 's/.*"key":"\([^"]*\)".*/\1/p' | head -1)
 st cache rm "$key" && [ "$(st --json cache ls | grep -o '"key"' | wc -l)" = 1 ]
 ok "cache rm removes an entry"
+# As Cirrus: populate_script runs on a miss, even when the folder exists.
+project "$T/present" <<EOF
+container:
+  image: $IMAGE
+p_task:
+  have_cache:
+    folder: have
+    fingerprint_key: have-v1
+    populate_script: echo POPULATE-RAN >>have/log
+  u_script: cat have/log
+EOF
+mkdir -p "$T/present/have" && echo from-project >"$T/present/have/log"
+(cd "$T/present" && st run) >"$T/out" 2>&1
+grep -q '^p | POPULATE-RAN' "$T/out" || { diag "$T/out"; false; }
+ok "a miss runs populate_script though the folder exists"
+(cd "$T/present" && st run) >"$T/out" 2>&1
+grep -q 'cache have: restored have' "$T/out" &&
+    [ "$(grep -c '^p | POPULATE-RAN' "$T/out")" = 1 ] || { diag "$T/out"; false; }
+ok "a hit does not run it (the restored folder has the first run's line only)"
 # A folder under ~ is under the task's HOME (root's here).
 project "$T/homecache" <<EOF
 container:
