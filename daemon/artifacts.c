@@ -149,8 +149,9 @@ out:
 
 int
 artifacts_collect(struct podman *pm, const char *id, const char *workdir,
-    const struct tf_task *spec, int succeeded, const char *root, int64_t job,
-    int64_t task, int attempt, artifacts_say_cb say, void *arg, char **cause)
+    const struct tf_task *spec, const int *reached, int succeeded,
+    const char *root, int64_t job, int64_t task, int attempt,
+    artifacts_say_cb say, void *arg, char **cause)
 {
 	const struct tf_step	*s;
 	cJSON			*man = NULL, *o, *a;
@@ -164,8 +165,8 @@ artifacts_collect(struct podman *pm, const char *id, const char *workdir,
 	man = cJSON_CreateArray();
 	for (i = 0; i < spec->nsteps; i++) {
 		s = &spec->steps[i];
-		if (s->kind != STEP_ARTIFACTS || !artifacts_due(s->when,
-		    succeeded))
+		if (s->kind != STEP_ARTIFACTS || (reached != NULL ?
+		    !reached[i] : !artifacts_due(s->when, succeeded)))
 			continue;
 		if (mkdir_p(dest, 0700) != 0) {
 			*cause = xasprintf("%s: %s", dest, strerror(errno));

@@ -25,12 +25,14 @@ char	*artifacts_dir(const char *root, int64_t job, int64_t task,
 typedef void (*artifacts_say_cb)(void *, const char *);
 
 /*
- * After the steps: fetch what the artifacts steps of spec that ran (by their
- * when and succeeded) name from container id, through tarsafe, into
- * artifacts_dir.  Nothing to collect is not an error.  0, or -1 with cause.
+ * After the steps: fetch what the artifacts steps of spec that ran name
+ * from container id, through tarsafe, into artifacts_dir.  Those that ran:
+ * reached[i] for spec step i, or when reached is NULL, by their when and
+ * succeeded.  Nothing to collect is not an error.  0, or -1 with cause.
  */
 int	artifacts_collect(struct podman *, const char *id, const char *workdir,
-	    const struct tf_task *spec, int succeeded, const char *root,
+	    const struct tf_task *spec, const int *reached, int succeeded,
+	    const char *root,
 	    int64_t job, int64_t task, int attempt, artifacts_say_cb, void *arg,
 	    char **cause);
 

@@ -502,20 +502,54 @@ workspace_before(struct workspace *ws, struct podman *pm, const char *id,
 	return (0);
 }
 
+int *
+ws_reached(struct workspace *ws, char **cause)
+{
+	struct store_task	*now = NULL;
+	int			*reached;
+	size_t			 j;
+
+	if (store_task_get(ws->env->store, ws->task->id, &now, cause) != 0) {
+		if (*cause == NULL)
+			*cause = xstrdup("the task is gone");
+		return (NULL);
+	}
+	reached = xcalloc(ws->spec->nsteps + 1, sizeof *reached);
+	for (j = 0; j < now->nsteps; j++) {
+		if (now->steps[j].idx >= 0 &&
+		    (size_t)now->steps[j].idx < ws->spec->nsteps)
+			reached[now->steps[j].idx] =
+			    now->steps[j].state != TASK_QUEUED &&
+			    now->steps[j].state != TASK_SKIPPED;
+	}
+	store_task_free(now);
+	return (reached);
+}
+
 void
 workspace_after(struct workspace *ws, struct podman *pm, const char *id,
     const char *workdir, int succeeded)
 {
 	char	*root, *cause = NULL;
+	int	*reached;
 
 	secrets_mask_flush(ws->mask);
 	root = ws_state(ws, "artifacts");
-	if (artifacts_collect(pm, id, workdir, ws->spec, succeeded, root,
-	    ws->task->job_id, ws->task->id, ws->task->attempt, ws_say_cb, ws,
-	    &cause) == -1) {
+	/* As Cirrus: an artifacts step the runner reached is collected,
+	 * whatever came after it; by the result when the store cannot say. */
+	if ((reached = ws_reached(ws, &cause)) == NULL) {
+		ws_say(ws, "artifacts: which steps ran is unknown (%s); going "
+		    "by the task's result", cause);
+		free(cause);
+		cause = NULL;
+	}
+	if (artifacts_collect(pm, id, workdir, ws->spec, reached, succeeded,
+	    root, ws->task->job_id, ws->task->id, ws->task->attempt,
+	    ws_say_cb, ws, &cause) == -1) {
 		ws_say(ws, "artifacts: %s", cause);
 		free(cause);
 	}
+	free(reached);
 	free(root);
 	wscache_save(ws, pm, id, workdir, succeeded);
 }

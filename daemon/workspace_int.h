@@ -31,6 +31,12 @@ void	ws_say(struct workspace *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* A path below the state directory; caller frees. */
 char	*ws_state(const struct workspace *, const char *sub);
+/*
+ * Which of the spec's steps the runner reached (began), as the store has
+ * their markers: an array of spec->nsteps flags, the caller's; NULL, with
+ * *cause (the caller's), when the store cannot say.
+ */
+int	*ws_reached(struct workspace *, char **cause);
 
 /* Forget every cache: none is saved. */
 void	wscache_clear(struct workspace *);

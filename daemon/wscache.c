@@ -403,10 +403,9 @@ static int
 ws_uploads(struct workspace *ws, enum ws_upload **up)
 {
 	const struct tf_step	*s;
-	struct store_task	*now = NULL;
 	char			*cause = NULL;
-	size_t			 i, j, k, c;
-	int			 any = 0, reached;
+	size_t			 i, k, c;
+	int			 any = 0, *reached;
 
 	for (i = 0; i < ws->spec->nsteps; i++)
 		any |= ws->spec->steps[i].kind == STEP_UPLOAD_CACHES;
@@ -415,9 +414,8 @@ ws_uploads(struct workspace *ws, enum ws_upload **up)
 	*up = xcalloc(ws->ncaches + 1, sizeof **up);
 	for (c = 0; c < ws->ncaches; c++)
 		(*up)[c] = WS_UP_UNNAMED;
-	if (store_task_get(ws->env->store, ws->task->id, &now, &cause) != 0) {
-		ws_say(ws, "caches: not saved: %s", cause != NULL ? cause :
-		    "the task is gone");
+	if ((reached = ws_reached(ws, &cause)) == NULL) {
+		ws_say(ws, "caches: not saved: %s", cause);
 		free(cause);
 		for (c = 0; c < ws->ncaches; c++)
 			(*up)[c] = WS_UP_UNREACHED;
@@ -427,25 +425,19 @@ ws_uploads(struct workspace *ws, enum ws_upload **up)
 		s = &ws->spec->steps[i];
 		if (s->kind != STEP_UPLOAD_CACHES)
 			continue;
-		reached = 0;
-		for (j = 0; j < now->nsteps; j++) {
-			if (now->steps[j].idx == (int)i)
-				reached = now->steps[j].state != TASK_QUEUED &&
-				    now->steps[j].state != TASK_SKIPPED;
-		}
 		for (k = 0; k < s->ncaches; k++) {
 			for (c = 0; c < ws->ncaches; c++) {
 				if (strcmp(ws->caches[c].step->name,
 				    s->caches[k]) != 0)
 					continue;
-				if (reached)
+				if (reached[i])
 					(*up)[c] = WS_UP_SAVE;
 				else if ((*up)[c] == WS_UP_UNNAMED)
 					(*up)[c] = WS_UP_UNREACHED;
 			}
 		}
 	}
-	store_task_free(now);
+	free(reached);
 	return (1);
 }
 

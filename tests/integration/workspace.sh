@@ -116,6 +116,27 @@ grep -q "refused 'out/pw' from the container: symlink to an absolute path" "$T/o
     grep -q "refused 'out/up' from the container: symlink pointing outside" "$T/out"
 ok "symlinks pointing out of the artifacts are refused with a line in the log"
 
+# As Cirrus: an artifacts step the runner reached is collected though a
+# later step fails; one after the failure is not.
+project "$T/partial" <<EOF
+container:
+  image: $IMAGE
+p_task:
+  build_script: echo built >bin.txt
+  bin_artifacts:
+    path: bin.txt
+  test_script: echo failing >log.txt; false
+  log_artifacts:
+    path: log.txt
+EOF
+(cd "$T/partial" && st run) >"$T/out" 2>&1
+pj=$(st --json ls --limit 1 | jq -r '.jobs[0].id')
+st --json show "$pj" >"$T/show.json"
+jq -e '.tasks[0].state == "failed" and
+    ([.tasks[0].artifacts[].path] == ["bin.txt"])' "$T/show.json" >/dev/null ||
+    { diag "$T/show.json"; false; }
+ok "an artifacts step reached before a failing step is collected, not one after it"
+
 # --- secrets -----------------------------------------------------------------
 printf 'hunter2-s3cr3t\n' | st secret set API_TOKEN
 ok "secret set reads the value from stdin"
