@@ -35,12 +35,12 @@ static int	cmd_validate(struct cmd_global *, int, char **);
 
 const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run,
-	  "[-f FILE] [-e K=V]... [--env-file F] [--dirty] [--project NAME]\n"
-	  "           [--priority N] [--output tty|simple|github-actions] "
-	  "[--cancel-on-interrupt] [--only] [TASK...]",
+	  "[-f FILE] [-e K[=V]]... [--env-file F] [--dirty] [--project NAME]\n"
+	  "           [--priority N] [-o|--output auto|tty|simple|github-actions]"
+	  "\n           [--cancel-on-interrupt] [--only] [TASK...]",
 	  "submit this directory, follow every task, print results" },
 	{ "submit", cmd_submit,
-	  "[-f FILE] [-e K=V]... [--env-file F] [--dirty] [--project NAME]\n"
+	  "[-f FILE] [-e K[=V]]... [--env-file F] [--dirty] [--project NAME]\n"
 	  "           [--priority N] [--only] "
 	  "[TASK...]",
 	  "submit this directory and print the job id" },
@@ -172,6 +172,7 @@ cmd_read_taskfile(const char *file, const char *cwd, const char **name,
 	static const char	*dflt[] = { ".cirrus.yml", ".cirrus.yaml" };
 	char			*text;
 	size_t			 i;
+	int			 star;
 
 	if (file != NULL) {
 		*name = file;
@@ -179,16 +180,28 @@ cmd_read_taskfile(const char *file, const char *cwd, const char **name,
 			cmd_taskfile_unread(file);
 		return (text);
 	}
+	star = access(".cirrus.star", F_OK) == 0;
 	for (i = 0; i < nitems(dflt); i++) {
 		*name = dflt[i];
-		if ((text = read_file(dflt[i], API_MAX_TASKFILE, len)) != NULL)
+		if ((text = read_file(dflt[i], API_MAX_TASKFILE, len)) != NULL) {
+			if (star)
+				fprintf(stderr, "stratus: .cirrus.star is not "
+				    "read (Starlark is not supported here): "
+				    "its tasks do not run, only %s's\n", dflt[i]);
 			return (text);
+		}
 		if (errno != ENOENT) {
 			cmd_taskfile_unread(dflt[i]);
 			return (NULL);
 		}
 	}
-	fprintf(stderr, "stratus: no .cirrus.yml in %s (use -f FILE)\n", cwd);
+	if (star)
+		fprintf(stderr, "stratus: %s has only .cirrus.star: Starlark "
+		    "is not supported here; write the tasks in .cirrus.yml\n",
+		    cwd);
+	else
+		fprintf(stderr, "stratus: no .cirrus.yml in %s (use -f FILE)\n",
+		    cwd);
 	return (NULL);
 }
 

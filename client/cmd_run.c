@@ -50,23 +50,35 @@ struct cmd_submit_opts {
 	int		  cancel_on_int;	/* run: --cancel-on-interrupt */
 };
 
-/* Take one -e KEY=VALUE; -1 after a usage message. */
+/*
+ * Take one -e KEY=VALUE, or -e KEY for this shell's value of KEY (as
+ * cirrus run does); -1 after a usage message.
+ */
 static int
 cmd_submit_setenv(struct cmd_submit_opts *o, const char *name,
     const char *kv)
 {
-	const char	*eq;
+	const char	*eq, *value;
 	char		*key;
 
-	if ((eq = strchr(kv, '=')) == NULL || eq == kv) {
-		cmd_usage(name, "-e wants KEY=VALUE, not '%s'", kv);
+	if ((eq = strchr(kv, '=')) == NULL && shell_is_name(kv)) {
+		if ((value = getenv(kv)) == NULL) {
+			cmd_usage(name, "-e %s: it is not set here (give "
+			    "-e NAME=VALUE)", kv);
+			return (-1);
+		}
+		key = xstrdup(kv);
+	} else if (eq == NULL || eq == kv) {
+		cmd_usage(name, "-e wants KEY=VALUE or KEY, not '%s'", kv);
 		return (-1);
+	} else {
+		key = xstrndup(kv, (size_t)(eq - kv));
+		value = eq + 1;
 	}
-	key = xstrndup(kv, (size_t)(eq - kv));
 	cJSON_DeleteItemFromObjectCaseSensitive(o->env, key);
-	if (cJSON_AddStringToObject(o->env, key, eq + 1) == NULL)
+	if (cJSON_AddStringToObject(o->env, key, value) == NULL)
 		fatalx("out of memory");
-	tf_env_set(&o->tfenv, key, eq + 1);
+	tf_env_set(&o->tfenv, key, value);
 	free(key);
 	return (0);
 }
@@ -79,6 +91,7 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 	static const struct option	 longopts[] = {
 		{ "file", required_argument, NULL, 'f' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "environment", required_argument, NULL, 'e' },
 		{ "dirty", no_argument, NULL, 'D' },
 		{ "env-file", required_argument, NULL, 'F' },
 		{ "project", required_argument, NULL, 'p' },
@@ -101,7 +114,8 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		fatalx("out of memory");
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "f:e:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:e:o:h", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'f':
 			o->file = optarg;
@@ -140,6 +154,7 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 			}
 			o->priority = (int)prio;
 			break;
+		case 'o':
 		case 'O':
 		case 'C':
 			if (strcmp(name, "run") != 0) {
@@ -148,8 +163,9 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 			}
 			if (ch == 'C')
 				o->cancel_on_int = 1;
-			else if (display_mode_parse(optarg, &mode) == -1) {
-				cmd_usage(name, "--output is tty, simple or "
+			else if (strcmp(optarg, "auto") != 0 &&
+			    display_mode_parse(optarg, &mode) == -1) {
+				cmd_usage(name, "--output is auto, tty, simple or "
 				    "github-actions, not '%s'", optarg);
 				return (-1);
 			} else
@@ -398,12 +414,17 @@ cmd_live(struct cmd_global *g, const struct cmd_submit_opts *o,
 	struct winsize		 ws;
 	enum display_mode	 mode = DISPLAY_TTY;
 	const char		*ci = getenv("CI"), *nc = getenv("NO_COLOR");
-	const char		*term = getenv("TERM");
+	const char		*term = getenv("TERM"), *gh;
 	int			 tty = isatty(STDOUT_FILENO), color, cols = 80;
 	int			 r;
 
-	if (o->output != NULL)
+	/* auto, as cirrus run: GitHub Actions' folds there, plain lines on
+	 * a non-terminal or under CI=true, else the live display. */
+	gh = getenv("GITHUB_ACTIONS");
+	if (o->output != NULL && strcmp(o->output, "auto") != 0)
 		(void)display_mode_parse(o->output, &mode);
+	else if (gh != NULL && strcmp(gh, "true") == 0)
+		mode = DISPLAY_GITHUB;
 	else if (!tty || (ci != NULL && strcmp(ci, "true") == 0))
 		mode = DISPLAY_SIMPLE;
 	color = tty && (nc == NULL || *nc == '\0') &&

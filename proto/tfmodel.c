@@ -131,6 +131,9 @@ tf_env_builtins(struct tf_env *env)
 	tf_env_set(env, "CONTINUOUS_INTEGRATION", "true");
 	tf_env_set(env, "CIRRUS_CI", "true");
 	tf_env_set(env, "CIRRUS_ENVIRONMENT", "stratus");
+	/* As cirrus run: the one who runs it may do anything. */
+	tf_env_set(env, "CIRRUS_USER_COLLABORATOR", "true");
+	tf_env_set(env, "CIRRUS_USER_PERMISSION", "write");
 	tf_env_set(env, "CIRRUS_OS", "linux");
 	tf_env_set(env, "OS", "linux");
 	/* Go's names, as Cirrus uses them: containers run on this machine. */

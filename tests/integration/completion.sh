@@ -47,7 +47,7 @@ for c in $cmds; do
 done
 [ -z "$missing" ]; ok "every command's options are offered (missing:${missing:- none})"
 complete_words run --output "" | sort | tr '\n' ' ' >"$T/out"
-[ "$(cat "$T/out")" = "github-actions simple tty " ]; ok "run --output offers its modes"
+[ "$(cat "$T/out")" = "auto github-actions simple tty " ]; ok "run --output offers its modes"
 
 check "daemon starts" -- start_daemon
 project "$T/p" <<EOF

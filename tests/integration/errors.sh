@@ -26,6 +26,22 @@ mkdir -p "$T/empty"
 rc=$?
 [ $rc -eq 2 ] && grep -q "no .cirrus.yml" "$T/out"; ok "no task file: exit 2 with a message (rc $rc)"
 
+(cd "$T/empty" && env -u STRATUS_NOPE "$STRATUS" --socket "$SOCK" run -e STRATUS_NOPE) >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "STRATUS_NOPE: it is not set here" "$T/out"
+ok "-e NAME of an unset variable: exit 2 saying so (rc $rc)"
+
+mkdir -p "$T/star" && echo 'def main(ctx): return []' >"$T/star/.cirrus.star"
+(cd "$T/star" && st run) >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "has only .cirrus.star: Starlark is not supported" "$T/out"
+ok "only a .cirrus.star: exit 2 saying Starlark is not supported (rc $rc)"
+printf 'container:\n  image: x\nt_task:\n  script: x\n' >"$T/star/.cirrus.yml"
+(cd "$T/star" && st validate) >"$T/out" 2>&1
+grep -q ".cirrus.star is not read (Starlark is not supported here)" "$T/out" &&
+    grep -qx 'task t' "$T/out"
+ok "beside a .cirrus.yml, a .cirrus.star is said to be left unread"
+
 head -c 1100000 /dev/zero | tr '\0' '#' >"$T/huge.yml"
 st validate -f "$T/huge.yml" >"$T/out" 2>&1
 rc=$?

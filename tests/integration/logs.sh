@@ -122,6 +122,11 @@ st wait "$job2"; rc=$?
 grep -q '^::group::broken$' "$T/gh" && grep -q '^::endgroup::$' "$T/gh" &&
     grep -q "^::error title=broken::task 'broken' failed in step bad" "$T/gh"
 ok "--output github-actions folds and flags the failure"
+(cd "$T/bad" && GITHUB_ACTIONS=true st run) >"$T/gh" 2>&1
+grep -q '^::group::broken$' "$T/gh"; ok "under GITHUB_ACTIONS=true the default output is github-actions"
+(cd "$T/bad" && GITHUB_ACTIONS=true st run -o simple) >"$T/gh" 2>&1
+! grep -q '::group::' "$T/gh" && grep -q "^Started 'broken'" "$T/gh"
+ok "-o simple says otherwise"
 
 # The terminal display under a pseudo-terminal: the final screen.
 (cd "$T/bad" && CI= TERM=xterm NO_COLOR=1 script -qfec \

@@ -216,7 +216,8 @@ EOF
     -m "Add the thing" && git remote add origin https://github.com/acme/widgets.git)
 ok "a git work tree is set up"
 sha=$(git -C "$T/git" rev-parse HEAD)
-(cd "$T/git" && st run -e OVERRIDDEN=by-user) >"$T/out" 2>&1
+# -e NAME alone passes this shell's value, as cirrus run does.
+(cd "$T/git" && OVERRIDDEN=by-user st run -e OVERRIDDEN) >"$T/out" 2>&1
 rc=$?
 job=$(last_job)
 [ $rc -eq 0 ]; ok "the git project runs (rc $rc)"
@@ -237,7 +238,7 @@ grep -q '^vars | repo=acme/widgets owner=acme name=widgets$' "$T/out"
 ok "CIRRUS_REPO_* come from the origin URL"
 grep -q '^vars | title=Add the thing$' "$T/out"; ok "CIRRUS_CHANGE_TITLE is the commit's title"
 grep -q '^vars | overridden=by-user from_file=file$' "$T/out"
-ok "-e overrides the task file's env"
+ok "-e (here -e NAME, the shell's value) overrides the task file's env"
 names=$(tnames "$job")
 grep -q '^branch | on-feature-1' "$T/out" && ! grep -q on-main "$T/out" &&
     [ "$names" = "branch pinned vars " ]
