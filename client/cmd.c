@@ -37,11 +37,12 @@ const struct cmd_entry cmd_table[] = {
 	{ "run", cmd_run,
 	  "[-f FILE] [-e K[=V]]... [--env-file F] [--dirty] [--project NAME]\n"
 	  "           [--priority N] [-o|--output auto|tty|simple|github-actions]"
-	  "\n           [--cancel-on-interrupt] [--only] [TASK...]",
+	  "\n           [--cancel-on-interrupt] [--artifacts-dir DIR] "
+	  "[--affected-files A,B]\n           [--only] [TASK...]",
 	  "submit this directory, follow every task, print results" },
 	{ "submit", cmd_submit,
 	  "[-f FILE] [-e K[=V]]... [--env-file F] [--dirty] [--project NAME]\n"
-	  "           [--priority N] [--only] "
+	  "           [--priority N] [--affected-files A,B] [--only] "
 	  "[TASK...]",
 	  "submit this directory and print the job id" },
 	{ "ls", cmd_ls, "[--project P] [--state S] [--limit N]",

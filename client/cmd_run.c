@@ -48,6 +48,8 @@ struct cmd_submit_opts {
 	int		  only_exact;	/* --only: not what they depend on */
 	const char	 *output;	/* run: --output */
 	int		  cancel_on_int;	/* run: --cancel-on-interrupt */
+	const char	 *artifacts_dir;	/* run: --artifacts-dir */
+	const char	 *affected;	/* --affected-files A,B,... */
 };
 
 /*
@@ -99,6 +101,8 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		{ "output", required_argument, NULL, 'O' },
 		{ "cancel-on-interrupt", no_argument, NULL, 'C' },
 		{ "only", no_argument, NULL, 'X' },
+		{ "artifacts-dir", required_argument, NULL, 'A' },
+		{ "affected-files", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -138,6 +142,9 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 		case 'X':
 			o->only_exact = 1;
 			break;
+		case 'a':
+			o->affected = optarg;
+			break;
 		case 'p':
 			if (*optarg == '\0') {
 				cmd_usage(name, "empty project name%s", "");
@@ -156,6 +163,7 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 			break;
 		case 'o':
 		case 'O':
+		case 'A':
 		case 'C':
 			if (strcmp(name, "run") != 0) {
 				cmd_badopt(name, argc, argv);
@@ -163,6 +171,8 @@ cmd_submit_parse(const char *name, int argc, char **argv,
 			}
 			if (ch == 'C')
 				o->cancel_on_int = 1;
+			else if (ch == 'A')
+				o->artifacts_dir = optarg;
 			else if (strcmp(optarg, "auto") != 0 &&
 			    display_mode_parse(optarg, &mode) == -1) {
 				cmd_usage(name, "--output is auto, tty, simple or "
@@ -194,6 +204,26 @@ cmd_submit_free(struct cmd_submit_opts *o)
 	tf_env_free(&o->tfenv);
 	tf_env_free(&o->git);
 	free(o->only);
+}
+
+/* --affected-files A,B,...: the changed files, as given. */
+static void
+cmd_affected_json(const char *list, cJSON *body)
+{
+	cJSON	*arr;
+	char	*copy, *w, *next;
+
+	if ((arr = cJSON_AddArrayToObject(body, "changed_files")) == NULL)
+		fatalx("out of memory");
+	copy = xstrdup(list);
+	for (w = copy; w != NULL; w = next) {
+		if ((next = strchr(w, ',')) != NULL)
+			*next++ = '\0';
+		if (*w != '\0' &&
+		    !cJSON_AddItemToArray(arr, cJSON_CreateString(w)))
+			fatalx("out of memory");
+	}
+	free(copy);
 }
 
 /* Upload the packed directory unless the daemon has it already. */
@@ -277,7 +307,12 @@ cmd_submit_job(struct cmd_global *g, struct cmd_submit_opts *o,
 		    o->git.v[i].value) == NULL)
 			fatalx("out of memory");
 	}
-	gitchanges_to_json(cwd, body);	/* for changesInclude() */
+	/* For changesInclude(): --affected-files, as cirrus run's, or the
+	 * work tree's last commit and what is not committed. */
+	if (o->affected != NULL)
+		cmd_affected_json(o->affected, body);
+	else
+		gitchanges_to_json(cwd, body);
 	for (i = 0; i < o->nonly; i++) {
 		if (!cJSON_AddItemToArray(only, cJSON_CreateString(o->only[i])))
 			fatalx("out of memory");
@@ -487,6 +522,10 @@ cmd_run(struct cmd_global *g, int argc, char **argv)
 		goto out;
 	}
 	rv = render_results(job, tf, 0) ? CMD_EXIT_FAILED : CMD_EXIT_OK;
+	/* As cirrus run --artifacts-dir: DIR/TASK/PATH, whatever the result. */
+	if (o.artifacts_dir != NULL &&
+	    cmd_artifacts_get(g, id, NULL, o.artifacts_dir, 1) != CMD_EXIT_OK)
+		rv = CMD_EXIT_ERROR;
 out:
 	if (tf != NULL)
 		taskfile_free(tf);

@@ -162,11 +162,8 @@ int
 cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 {
 	static const char	*usage = "JOB [TASK] [-o DIR]";
-	cJSON			*job = NULL, *out = NULL, *t, *a, *f, *o;
-	const cJSON		*name, *path, *size;
 	const char		*jid = NULL, *task = NULL, *dir = NULL;
-	char			*p = NULL, *cause = NULL, *file, *ej, *et, *ep;
-	int			 ch, rv = CMD_EXIT_ERROR, n = 0;
+	int			 ch;
 
 	optind = 0;
 	opterr = 0;
@@ -188,6 +185,18 @@ cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 	}
 	if (jid == NULL)
 		return (cmd_ws_usage(argv[0], usage));
+	return (cmd_artifacts_get(g, jid, task, dir, 0));
+}
+
+int
+cmd_artifacts_get(struct cmd_global *g, const char *jid, const char *task,
+    const char *dir, int quiet)
+{
+	cJSON			*job = NULL, *out = NULL, *t, *a, *f, *o;
+	const cJSON		*name, *path, *size;
+	char			*p = NULL, *cause = NULL, *file, *ej, *et, *ep;
+	int			 rv = CMD_EXIT_ERROR, n = 0;
+
 	ej = http_escape(jid);
 	p = xasprintf("%s/jobs/%s", API_PREFIX, ej);
 	if (http_json(g->h, "GET", p, NULL, &job, &cause) != 0) {
@@ -240,7 +249,7 @@ cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 			}
 			free(p);
 			p = NULL;
-			if (!g->json)
+			if (!g->json && !quiet)
 				printf("%s\n", file);
 			free(file);
 		}
@@ -251,7 +260,12 @@ cmd_artifacts(struct cmd_global *g, int argc, char **argv)
 		    task);
 		goto out;
 	}
-	if (g->json) {
+	if (quiet) {
+		if (!g->json)
+			fprintf(stderr, "stratus: %d artifact(s) in %s\n",
+			    cJSON_GetArraySize(out), dir);
+		rv = CMD_EXIT_OK;
+	} else if (g->json) {
 		if ((o = cJSON_CreateObject()) == NULL)
 			fatalx("out of memory");
 		cJSON_AddItemReferenceToObject(o, "artifacts", out);

@@ -8,6 +8,13 @@
 #include "proto/taskfile.h"
 
 int	cmd_artifacts(struct cmd_global *, int, char **);
+/*
+ * List job jid's artifacts (task's only, unless NULL) and, with dir, fetch
+ * them below it (DIR/TASK/PATH, or DIR/PATH for one task); quiet says only
+ * how many, on stderr.  An exit code.
+ */
+int	cmd_artifacts_get(struct cmd_global *, const char *jid,
+	    const char *task, const char *dir, int quiet);
 int	cmd_secret(struct cmd_global *, int, char **);
 int	cmd_cache(struct cmd_global *, int, char **);
 

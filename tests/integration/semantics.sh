@@ -324,6 +324,9 @@ rc=$?
 names=$(tnames "$(last_job)")
 [ $rc -eq 0 ] && [ "$names" = "docs " ] && ! grep -q src-changed "$T/out"
 ok "changesInclude('src/**') drops its task, changesInclude('docs/*') runs ($names)"
+(cd "$T/changes" && st run --affected-files src/main.c,README) >"$T/out2" 2>&1
+[ "$(tnames "$(last_job)")" = "src " ] || { diag "$T/out2"; false; }
+ok "--affected-files says what changed instead of git ($(tnames "$(last_job)"))"
 grep -q '^docs | forced$' "$T/out"
 ok "a file git tracks though .gitignore matches it reaches the container"
 grep -q '^docs | no-junk$' "$T/out"

@@ -129,8 +129,11 @@ p_task:
   log_artifacts:
     path: log.txt
 EOF
-(cd "$T/partial" && st run) >"$T/out" 2>&1
+(cd "$T/partial" && st run --artifacts-dir "$T/adir") >"$T/out" 2>&1
 pj=$(st --json ls --limit 1 | jq -r '.jobs[0].id')
+[ "$(cat "$T/adir/p/bin.txt" 2>/dev/null)" = built ] &&
+    grep -q "stratus: 1 artifact(s) in $T/adir" "$T/out" || { diag "$T/out"; false; }
+ok "run --artifacts-dir downloads them as DIR/TASK/PATH, also when the job fails"
 st --json show "$pj" >"$T/show.json"
 jq -e '.tasks[0].state == "failed" and
     ([.tasks[0].artifacts[].path] == ["bin.txt"])' "$T/show.json" >/dev/null ||
