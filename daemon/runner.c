@@ -77,8 +77,10 @@ runner_file(struct buf *b, const struct tf_step *s)
 		    "written' >&2; __rc=0; else\n", v, v);
 		c = xasprintf("\"$%s\"", v);
 	}
-	buf_printf(b, "__f=%s; mkdir -p \"$(dirname \"$__f\")\" && "
-	    "printf '%%s' %s > \"$__f\"; __rc=$?\n", p, c);
+	/* Its directory without dirname: $(...) would drop a name's
+	 * trailing newlines, and a name may start with '-'. */
+	buf_printf(b, "__f=%s; case $__f in */*) mkdir -p -- \"${__f%%/*}/\" "
+	    ";; esac && printf '%%s' %s > \"$__f\"; __rc=$?\n", p, c);
 	if (s->from_contents == NULL)
 		buf_addstr(b, "fi\n");
 	free(p);
@@ -212,6 +214,7 @@ runner_script(const struct tf_task *t, const char *nonce,
 	size_t		 i;
 	int64_t		 timeout;
 	char		*q, *eq;
+	int		 ok;
 
 	timeout = t->timeout_s > 0 ? t->timeout_s : TF_DEFAULT_TIMEOUT_S;
 	buf_init(&b, 0);
@@ -220,6 +223,12 @@ runner_script(const struct tf_task *t, const char *nonce,
 	 * the container's own (its PATH, HOME) as Cirrus's agent does. */
 	for (i = 0; deferred != NULL && deferred[i] != NULL; i++) {
 		if ((eq = strchr(deferred[i], '=')) == NULL)
+			continue;
+		/* Only what the shell can export: a key is never code. */
+		q = xstrndup(deferred[i], (size_t)(eq - deferred[i]));
+		ok = shell_is_name(q);
+		free(q);
+		if (!ok)
 			continue;
 		q = shell_quote_vars(eq + 1, 0);
 		buf_printf(&b, "export %.*s=%s\n", (int)(eq - deferred[i]),
