@@ -345,6 +345,19 @@ exec_env_list(struct exec *e, const char *workdir)
 	return (list);
 }
 
+/* runner_deferrable of the key of "KEY=VALUE" whose '=' is at eq. */
+static int
+exec_deferrable(const char *kv, const char *eq)
+{
+	char	*key;
+	int	 ok;
+
+	key = xstrndup(kv, (size_t)(eq - kv));
+	ok = runner_deferrable(key);
+	free(key);
+	return (ok);
+}
+
 /*
  * Move the entries of envl whose values name variables ($X, ${X}) into a
  * new list (NULL-terminated, the caller's): the runner expands them in the
@@ -362,7 +375,7 @@ exec_env_defer(char **envl)
 	out = xcalloc(i + 1, sizeof *out);
 	for (i = 0, w = 0; envl[i] != NULL; i++) {
 		if ((eq = strchr(envl[i], '=')) != NULL &&
-		    shell_has_vars(eq + 1))
+		    shell_has_vars(eq + 1) && exec_deferrable(envl[i], eq))
 			out[n++] = envl[i];
 		else
 			envl[w++] = envl[i];

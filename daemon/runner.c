@@ -173,7 +173,7 @@ static const char runner_prologue[] =
     "__load_env() {\n"
     "\t[ -s \"$CIRRUS_ENV\" ] || return 0\n"
     "\twhile IFS= read -r __l || [ -n \"$__l\" ]; do\n"
-    "\t\tcase $__l in *=*) export \"$__l\" ;; esac\n"
+    "\t\tcase $__l in __*|IFS=*) ;; *=*) export \"$__l\" ;; esac\n"
     "\tdone < \"$CIRRUS_ENV\"\n"
     "}\n"
     "__sens() {\n"
@@ -206,6 +206,13 @@ static const char runner_prologue[] =
     "\tkill -KILL $__all 2>/dev/null\n"
     "}\n";
 
+int
+runner_deferrable(const char *key)
+{
+	return (shell_is_name(key) && strncmp(key, "__", 2) != 0 &&
+	    strcmp(key, "IFS") != 0);
+}
+
 char *
 runner_script(const struct tf_task *t, const char *nonce,
     char *const *deferred)
@@ -218,15 +225,16 @@ runner_script(const struct tf_task *t, const char *nonce,
 
 	timeout = t->timeout_s > 0 ? t->timeout_s : TF_DEFAULT_TIMEOUT_S;
 	buf_init(&b, 0);
-	buf_printf(&b, runner_prologue, nonce, nonce, nonce, nonce, nonce);
-	/* Variables whose values name others, expanded here, in order, with
-	 * the container's own (its PATH, HOME) as Cirrus's agent does. */
+	/*
+	 * Variables whose values name others, expanded here, in order, with
+	 * the container's own (its PATH, HOME) as Cirrus's agent does; before
+	 * the runner's own variables are set, so that none can be replaced.
+	 */
 	for (i = 0; deferred != NULL && deferred[i] != NULL; i++) {
 		if ((eq = strchr(deferred[i], '=')) == NULL)
 			continue;
-		/* Only what the shell can export: a key is never code. */
 		q = xstrndup(deferred[i], (size_t)(eq - deferred[i]));
-		ok = shell_is_name(q);
+		ok = runner_deferrable(q);
 		free(q);
 		if (!ok)
 			continue;
@@ -235,6 +243,7 @@ runner_script(const struct tf_task *t, const char *nonce,
 		    deferred[i], q);
 		free(q);
 	}
+	buf_printf(&b, runner_prologue, nonce, nonce, nonce, nonce, nonce);
 	/* The steps run in a child so that a watchdog can end them and the
 	 * on_timeout steps still run afterwards. */
 	buf_addstr(&b, "__run() {\n");

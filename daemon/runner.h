@@ -46,6 +46,11 @@
  */
 char	*runner_script(const struct tf_task *t, const char *nonce,
 	    char *const *deferred);
+/*
+ * Whether a variable named key can be handed to runner_script as deferred:
+ * a shell name that is neither IFS nor one of the runner's own (__*).
+ */
+int	 runner_deferrable(const char *key);
 /* Fill nonce (RUNNER_NONCE_LEN + 1 bytes) with random hex. */
 void	 runner_nonce(char *nonce);
 

@@ -596,3 +596,35 @@ Test(runner, always_steps_run_after_a_timeout)
 	    "b0:0 e0:0 b1:0 e1:124 b2:0 e2:0 b3:0 e3:0 ");
 	buf_free(&sn.out);
 }
+
+/* The runner's own variables (__*) and IFS are not the task's to set:
+ * neither deferred env nor CIRRUS_ENV can replace them. */
+Test(runner, runner_variables_are_not_the_tasks)
+{
+	struct tf_step	 steps[2] = {
+		{ .name = "a", .kind = STEP_SCRIPT, .script =
+		  "echo '__st=9' >>\"$CIRRUS_ENV\"; echo 'IFS=:' >>\"$CIRRUS_ENV\";"
+		  " echo 'Y=2' >>\"$CIRRUS_ENV\"" },
+		{ .name = "b", .kind = STEP_SCRIPT,
+		  .script = "echo \"[${__d-}|${__st-}|$OK|$Y]\"" },
+	};
+	char		*deferred[] = { "__d=$STRATUS_T_H", "IFS=$STRATUS_T_H",
+	    "OK=$STRATUS_T_H", NULL };
+	struct tf_task	 t = { .name = "t", .steps = steps, .nsteps = 2 };
+	struct seen	 sn;
+
+	cr_assert(runner_deferrable("OK"));
+	cr_assert_not(runner_deferrable("__d"));
+	cr_assert_not(runner_deferrable("IFS"));
+	cr_assert_not(runner_deferrable("A;B"));
+	cr_assert(setenv("STRATUS_T_H", "h", 1) == 0);
+	memset(&sn, 0, sizeof sn);
+	buf_init(&sn.out, 0);
+	script_deferred = deferred;
+	cr_assert_eq(run_script(&t, &sn), 0);
+	script_deferred = NULL;
+	cr_assert_str_eq(sn.out.data, "[||h|2]\n");
+	cr_assert_str_eq(sn.steps, "b0:0 e0:0 b1:0 e1:0 ");
+	cr_assert(unsetenv("STRATUS_T_H") == 0);
+	buf_free(&sn.out);
+}
