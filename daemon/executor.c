@@ -29,6 +29,9 @@
  * on_timeout steps gets Cirrus's extra budget of 5 minutes for them. */
 #define EXEC_TIMEOUT_GRACE_MS		30000
 #define EXEC_ON_TIMEOUT_BUDGET_MS	(5 * 60 * 1000)
+/* A runner script longer than this goes in as a file: one argument may
+ * not exceed 128 KiB (MAX_ARG_STRLEN) when the container's shell starts. */
+#define EXEC_SCRIPT_ARG_MAX		(96 * 1024)
 
 /* State of one run, handed to the Podman and runner callbacks. */
 struct exec {
@@ -449,6 +452,7 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	const char		*workdir = NULL;
 	char			 nonce[RUNNER_NONCE_LEN + 1];
 	char			*script = NULL, *id = NULL, *why = NULL;
+	char			*fscript = NULL, *runcmd = NULL;
 	char			*labels[5] = { NULL, NULL, NULL, NULL, NULL };
 	char			**envl = NULL, **deferred = NULL;
 	void			*blob = NULL;
@@ -480,7 +484,13 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	if (workspace_env(e->ws, envl, cause) == -1)
 		goto out;
 	script = runner_script(&e->spec, nonce, deferred);
-	argv[2] = script;
+	if (strlen(script) <= EXEC_SCRIPT_ARG_MAX)
+		argv[2] = script;
+	else {
+		fscript = xasprintf(".stratus-runner-%s", nonce);
+		runcmd = xasprintf("exec /bin/sh /tmp/%s", fscript);
+		argv[2] = runcmd;
+	}
 
 	memset(&ps, 0, sizeof ps);
 	ps.image = e->spec.image;
@@ -514,6 +524,9 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 		free(why);
 		why = NULL;
 	}
+	if (fscript != NULL && podman_container_put_file(pm, id, "/tmp",
+	    fscript, script, strlen(script), 0600, cause) == -1)
+		goto remove;
 	if (e->job->blob != NULL) {
 		if (blobstore_read(e->env->blobs, e->job->blob, &blob,
 		    &bloblen, API_MAX_BLOB, cause) == -1)
@@ -557,6 +570,8 @@ out:
 	free(blob);
 	free(id);
 	free(script);
+	free(fscript);
+	free(runcmd);
 	for (i = 0; i < 4; i++)
 		free(labels[i]);
 	exec_strv_free(envl);

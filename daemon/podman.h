@@ -72,6 +72,11 @@ int	podman_container_create(struct podman *, const struct podman_spec *,
 /* PUT archive: extract the tar (len bytes) at path in the container. */
 int	podman_container_put_archive(struct podman *, const char *id,
 	    const char *path, const void *tar, size_t len, char **cause);
+/* Put one file, name (len bytes of data, permissions mode), into dir in
+ * the container. */
+int	podman_container_put_file(struct podman *, const char *id,
+	    const char *dir, const char *name, const void *data, size_t len,
+	    int mode, char **cause);
 /* GET archive: the tar of path in the container (running or not), at most
  * max bytes, into *tar (caller frees).  A missing path sets *missing. */
 int	podman_container_get_archive(struct podman *, const char *id,

@@ -88,28 +88,42 @@ runner_file(struct buf *b, const struct tf_step *s)
 }
 
 /*
- * Append the shell code of one step to b.  Scripts run with -e, and with
- * pipefail where the shell has it, as Cirrus's agent runs them.
+ * Append the command that runs script under the step shell, with -e and
+ * pipefail where the shell has it, as Cirrus's agent runs scripts.  One
+ * longer than RUNNER_ARG_MAX is written to a file by the shell's own printf
+ * first: an argument to exec may not exceed 128 KiB.
  */
+static void
+runner_shell(struct buf *b, const char *script, int idx)
+{
+	char	*q;
+
+	q = shell_quote(script != NULL ? script : "");
+	if (script == NULL || strlen(script) <= RUNNER_ARG_MAX)
+		buf_printf(b, "\"$__sh\" -e $__pf -c %s", q);
+	else
+		buf_printf(b, "{ printf '%%s\\n' %s > \"$__d/s%d\" && "
+		    "\"$__sh\" -e $__pf \"$__d/s%d\"; }", q, idx, idx);
+	free(q);
+}
+
+/* Append the shell code of one step to b. */
 static void
 runner_step(struct buf *b, const struct tf_step *s, int idx,
     int after_timeout)
 {
-	char	*q = NULL;
-
 	buf_printf(b, "__idx=%d\nif %s; then\n__load_env; __sens\n", idx,
 	    runner_condition(s->when, after_timeout));
 	buf_printf(b, "echo %d > \"$__d/cur\"; echo %d > \"$__d/last\"; "
 	    "__mark b %d\n", idx, idx, idx);
 	switch (s->kind) {
 	case STEP_SCRIPT:
-		q = shell_quote(s->script != NULL ? s->script : "");
-		buf_printf(b, "\"$__sh\" -e $__pf -c %s; __rc=$?\n", q);
+		runner_shell(b, s->script, idx);
+		buf_addstr(b, "; __rc=$?\n");
 		break;
 	case STEP_BACKGROUND:
-		q = shell_quote(s->script != NULL ? s->script : "");
-		buf_printf(b, "\"$__sh\" -e $__pf -c %s & __bg=\"$__bg $!\"; "
-		    "__rc=0\n", q);
+		runner_shell(b, s->script, idx);
+		buf_addstr(b, " & __bg=\"$__bg $!\"; __rc=0\n");
 		break;
 	case STEP_FILE:
 		runner_file(b, s);
@@ -118,10 +132,10 @@ runner_step(struct buf *b, const struct tf_step *s, int idx,
 		/* As Cirrus, populate on a cache miss: stratusd restores
 		 * the folders from outside and leaves a mark (wscache.c). */
 		if (s->populate_script != NULL && s->npaths > 0) {
-			q = shell_quote(s->populate_script);
-			buf_printf(b, "__rc=0; if [ ! -e %s%d ]; then "
-			    "\"$__sh\" -e $__pf -c %s; __rc=$?; fi\n",
-			    RUNNER_RESTORED_MARK, idx, q);
+			buf_printf(b, "__rc=0; if [ ! -e %s%d ]; then ",
+			    RUNNER_RESTORED_MARK, idx);
+			runner_shell(b, s->populate_script, idx);
+			buf_addstr(b, "; __rc=$?; fi\n");
 		} else
 			buf_addstr(b, "__rc=0\n");
 		break;
@@ -136,7 +150,6 @@ runner_step(struct buf *b, const struct tf_step *s, int idx,
 	buf_printf(b, "__mark e %d \"$__rc\"; rm -f \"$__d/cur\"\n", idx);
 	buf_addstr(b, "[ \"$__rc\" -eq 0 ] || { [ \"$__st\" -ne 0 ] || "
 	    "__st=$__rc; }\nfi\n");
-	free(q);
 }
 
 /*

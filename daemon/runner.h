@@ -28,6 +28,7 @@
  * of its own log.
  */
 #define RUNNER_NONCE_LEN	16
+#define RUNNER_ARG_MAX		(64 * 1024)	/* longer scripts go via a file */
 /* Put by stratusd, with the cache step's index: all its folders were
  * restored, so its populate_script does not run. */
 #define RUNNER_RESTORED_MARK	"/tmp/.stratus-restored-"

@@ -1,10 +1,6 @@
 /* wscache.c -- a task's caches: their keys, restoring them before the steps, saving them after. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "daemon/blobstore.h"
 #include "daemon/cache.h"
@@ -181,41 +177,13 @@ static int
 ws_mark_restored(struct podman *pm, const char *id, size_t idx,
     char **cause)
 {
-	struct archive		*a = NULL;
-	struct archive_entry	*e = NULL;
-	char			 buf[4096], *name;
-	size_t			 used = 0;
-	int			 rv = -1;
+	char	*name;
+	int	 rv;
 
 	name = xasprintf("%s%zu", RUNNER_RESTORED_MARK + strlen("/tmp/"),
 	    idx);
-	if ((a = archive_write_new()) == NULL ||
-	    (e = archive_entry_new()) == NULL ||
-	    archive_write_set_format_ustar(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_memory(a, buf, sizeof buf, &used) !=
-	    ARCHIVE_OK) {
-		*cause = xasprintf("cache marker: %s", a != NULL ?
-		    archive_error_string(a) : "out of memory");
-		goto out;
-	}
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, 0);
-	archive_entry_set_mtime(e, time(NULL), 0);
-	if (archive_write_header(a, e) != ARCHIVE_OK ||
-	    archive_write_close(a) != ARCHIVE_OK) {
-		*cause = xasprintf("cache marker: %s", archive_error_string(a));
-		goto out;
-	}
-	rv = podman_container_put_archive(pm, id, "/tmp", buf, used, cause);
-out:
-	if (e != NULL)
-		archive_entry_free(e);
-	if (a != NULL)
-		archive_write_free(a);
+	rv = podman_container_put_file(pm, id, "/tmp", name, "", 0, 0644,
+	    cause);
 	free(name);
 	return (rv);
 }

@@ -387,5 +387,18 @@ ok "env values naming variables expand in the container, with its own PATH; CIRR
 [ "$(tfield "$job" pipe state)" = failed ] && ! grep -q '^pipe | never' "$T/out"
 ok "a failing pipeline fails its script (pipefail, as Cirrus's agent)"
 
+# --- a task whose steps outgrow one argument (128 KiB) ---------------------
+mkdir -p "$T/big"
+{
+	printf 'container:\n  image: %s\nbig_task:\n  many_script:\n' "$IMAGE"
+	seq 1 9000 | awk '{ printf "    - \": line %06d of a long script\"\n", $1 }'
+	printf '    - echo done-all\n'
+} >"$T/big/.cirrus.yml"
+[ "$(wc -c <"$T/big/.cirrus.yml")" -gt 300000 ]
+(cd "$T/big" && st run) >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '^big | done-all$' "$T/out" || { diag "$T/out"; false; }
+ok "a task whose runner script is over 128 KiB runs (rc $rc)"
+
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"
