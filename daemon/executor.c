@@ -32,6 +32,7 @@
 /* A runner script longer than this goes in as a file: one argument may
  * not exceed 128 KiB (MAX_ARG_STRLEN) when the container's shell starts. */
 #define EXEC_SCRIPT_ARG_MAX		(96 * 1024)
+#define EXEC_ENV_MAX			(128 * 1024)	/* MAX_ARG_STRLEN */
 
 /* State of one run, handed to the Podman and runner callbacks. */
 struct exec {
@@ -348,6 +349,29 @@ exec_env_list(struct exec *e, const char *workdir)
 	return (list);
 }
 
+/*
+ * Linux passes no variable longer than 128 KiB ("K=V" with its NUL) to a
+ * program it starts: say which one, rather than let every step fail.
+ */
+static int
+exec_env_check(char *const *envl, char **cause)
+{
+	const char	*eq;
+	size_t		 i, n;
+
+	for (i = 0; envl[i] != NULL; i++) {
+		if ((n = strlen(envl[i])) < EXEC_ENV_MAX)
+			continue;
+		eq = strchr(envl[i], '=');
+		*cause = xasprintf("variable %.*s is %zu bytes: Linux passes at "
+		    "most %d bytes in one variable to a program (put the value "
+		    "in a file step instead)", eq != NULL ?
+		    (int)(eq - envl[i]) : 64, envl[i], n, EXEC_ENV_MAX - 1);
+		return (-1);
+	}
+	return (0);
+}
+
 /* runner_deferrable of the key of "KEY=VALUE" whose '=' is at eq. */
 static int
 exec_deferrable(const char *kv, const char *eq)
@@ -480,6 +504,8 @@ exec_container(struct exec *e, struct podman *pm, int *exit_code,
 	/* The runner's timeout_in starts with the steps: so does ours. */
 	e->deadline += now_mono_ms() - t0;
 	envl = exec_env_list(e, workdir);
+	if (exec_env_check(envl, cause) == -1)
+		goto out;
 	deferred = exec_env_defer(envl);
 	if (workspace_env(e->ws, envl, cause) == -1)
 		goto out;

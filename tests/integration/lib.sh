@@ -49,6 +49,11 @@ until_ok() {	# until_ok SECONDS COMMAND...: true once COMMAND is, polled
 
 st() { "$STRATUS" --socket "$SOCK" "$@"; }
 njobs() { st --json ls --project "$1" | jq '.jobs | length'; }
+# tfield JOB TASK FIELD: a field of a task of the job ("" when null).
+tfield() {
+	st --json show "$1" | jq -r --arg n "$2" --arg f "$3" \
+	    '.tasks[] | select(.name == $n) | .[$f] // empty' | head -1
+}
 has_njobs() { [ "$(njobs "$1")" -eq "$2" ]; }	# has_njobs PROJECT N
 
 start_daemon() {

@@ -9,11 +9,6 @@ JOBS=2 start_daemon
 ok "stratusd starts with --jobs 2"
 
 last_job() { st --json ls | sed -n 's/.*"jobs":\[{"id":\([0-9]*\).*/\1/p'; }
-# tfield JOB TASK FIELD: a string field of a task of the job.
-tfield() {
-	st --json show "$1" | grep -o "\"name\":\"$2\",[^}]*" |
-	    sed -n "s/.*\"$3\":\"\([^\"]*\)\".*/\1/p" | head -1
-}
 # tnames JOB: the job's task names, sorted, space separated.
 tnames() {
 	st --json show "$1" | grep -o '"id":[0-9]*,"name":"[^"]*","state"' |
@@ -399,6 +394,15 @@ mkdir -p "$T/big"
 rc=$?
 [ $rc -eq 0 ] && grep -q '^big | done-all$' "$T/out" || { diag "$T/out"; false; }
 ok "a task whose runner script is over 128 KiB runs (rc $rc)"
+{ printf 'HUGE='; head -c 140000 /dev/zero | tr '\0' x; echo; } >"$T/huge.env"
+(cd "$T/big" && st run --env-file "$T/huge.env") >"$T/out" 2>&1
+rc=$?
+job=$(last_job)
+state=$(tfield "$job" big state)
+[ $rc -eq 1 ] && [ "$state" = errored ] &&
+    grep -q 'variable HUGE is 140005 bytes: Linux passes at most 131071' "$T/out" ||
+    { echo "# rc $rc state $state"; false; }
+ok "a variable Linux cannot pass (140 kB) errors the task, naming it"
 
 stop_daemon; ok "stratusd stops cleanly"
 daemon_log_clean; ok "no sanitizer reports"

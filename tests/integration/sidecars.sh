@@ -10,10 +10,6 @@
 JOBS=4
 jstate() { st --json show "$1" | jq -r .state; }
 is_state() { [ "$(jstate "$1")" = "$2" ]; }
-tfield() {	# tfield JOB TASK FIELD
-	st --json show "$1" | jq -r --arg t "$2" \
-	    ".tasks[] | select(.name == \$t) | .$3"
-}
 tlog() { st logs "$1" "$2" 2>&1; }
 logged() { cat "$STATE/logs/$1/"*.log 2>/dev/null | grep -q "$2"; }
 # Podman objects of this instance (with more labels: of one task).
