@@ -267,22 +267,27 @@ runner_script(const struct tf_task *t, const char *nonce,
 	buf_addstr(&b, "[ -z \"$__bg\" ] || kill $__bg 2>/dev/null\n"
 	    "exit $__st\n}\n");
 	/*
-	 * The watchdog's trap is set before its sleep starts, and neither
-	 * holds the output open: a TERM that lands early must not leave an
-	 * orphaned sleep keeping the log stream from ending.
+	 * The watchdog sleeps a second at a time and stops by itself once
+	 * the steps are done (or the runner's directory is gone): nothing
+	 * has to kill it, so no signal can race its sleep's start and leave
+	 * a long sleep behind.  It holds no output open.  When it fires, the
+	 * runner waits for it to have ended the steps.
 	 */
 	buf_printf(&b, "__run & __main=$!\n"
-	    "( __s=\n"
-	    "  trap '[ -z \"$__s\" ] || kill $__s 2>/dev/null; exit 0' TERM\n"
-	    "  sleep %" PRId64 " & __s=$!\n"
-	    "  wait $__s || exit 0\n"
+	    "( __n=0\n"
+	    "  while [ $__n -lt %" PRId64 " ]; do\n"
+	    "    { [ -e \"$__d/done\" ] || [ ! -d \"$__d\" ]; } && exit 0\n"
+	    "    sleep 1; __n=$((__n + 1))\n"
+	    "  done\n"
+	    "  [ -e \"$__d/done\" ] && exit 0\n"
 	    "  : > \"$__d/timedout\"\n"
 	    "  if [ $$ -eq 1 ]; then kill -9 -1; "
 	    "else __killtree $__main; fi ) </dev/null >/dev/null 2>&1 &\n"
 	    "__wd=$!\n"
 	    "wait $__main 2>/dev/null; __st=$?\n"
-	    "kill $__wd 2>/dev/null; wait $__wd 2>/dev/null\n"
+	    ": > \"$__d/done\"\n"
 	    "if [ -e \"$__d/timedout\" ]; then\n"
+	    "wait $__wd 2>/dev/null\n"
 	    "__c=$(cat \"$__d/cur\" 2>/dev/null)\n"
 	    "[ -z \"$__c\" ] || __mark e \"$__c\" 124\n"
 	    "__mark t\n"
