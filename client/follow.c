@@ -82,11 +82,7 @@ follow_new(struct http *h, const char *job, int flags)
 static void
 follow_tail_clear(struct follow_log *l)
 {
-	size_t	i;
-
-	for (i = 0; i < l->ntail; i++)
-		free(l->tail[i]);
-	free(l->tail);
+	strv_free(l->tail, l->ntail);
 	l->tail = NULL;
 	l->ntail = l->tailpos = 0;
 }

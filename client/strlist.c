@@ -18,11 +18,7 @@ strlist_add(struct strlist *l, char *s)
 void
 strlist_free(struct strlist *l)
 {
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
+	strv_free(l->v, l->n);
 	memset(l, 0, sizeof *l);
 }
 

@@ -443,9 +443,7 @@ out:
 	dockerignore_free(ig);
 	dockerfile_srcs_free(&srcs);
 	free(pwhy);
-	for (i = 0; i < sc.nlinks; i++)
-		free(sc.links[i]);
-	free(sc.links);
+	strv_free(sc.links, sc.nlinks);
 	for (k = 0; k < 4; k++) {
 		free(sc.igname[k]);
 		buf_free(&sc.igtext[k]);
@@ -488,11 +486,7 @@ dockerctx_digest(const void *tar, size_t len, const char *snapshot,
 void
 dockerctx_bases_free(struct dockerctx_bases *b)
 {
-	size_t	 i;
-
-	for (i = 0; i < b->n; i++)
-		free(b->v[i]);
-	free(b->v);
+	strv_free(b->v, b->n);
 	b->v = NULL;
 	b->n = 0;
 }

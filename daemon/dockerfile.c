@@ -405,17 +405,6 @@ df_words(const char *rest, unsigned line, char ***words, size_t *n,
 	return (0);
 }
 
-/* Free n words and the array holding them. */
-static void
-df_free_words(char **words, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		free(words[i]);
-	free(words);
-}
-
 /* The sources of one COPY or ADD (args after the instruction word).  0, or
  * -1 with why. */
 static int
@@ -453,7 +442,7 @@ df_copy(struct dockerfile_srcs *srcs, const char *args, unsigned line,
 			goto out;
 	rv = 0;
 out:
-	df_free_words(words, n);
+	strv_free(words, n);
 	return (rv);
 }
 
@@ -502,7 +491,7 @@ df_from(struct dockerfile_srcs *srcs, const char *args, unsigned line,
 	}
 	rv = 0;
 out:
-	df_free_words(words, n);
+	strv_free(words, n);
 	return (rv);
 }
 
@@ -616,10 +605,10 @@ dockerfile_srcs_free(struct dockerfile_srcs *srcs)
 	free(srcs->v);
 	srcs->v = NULL;
 	srcs->n = 0;
-	df_free_words(srcs->bases, srcs->nbases);
+	strv_free(srcs->bases, srcs->nbases);
 	srcs->bases = NULL;
 	srcs->nbases = 0;
-	df_free_words(srcs->stages, srcs->nstages);
+	strv_free(srcs->stages, srcs->nstages);
 	srcs->stages = NULL;
 	srcs->nstages = 0;
 }

@@ -345,14 +345,10 @@ secrets_mask_flush(struct secrets_mask *m)
 void
 secrets_mask_free(struct secrets_mask *m)
 {
-	size_t	i;
-
 	if (m == NULL)
 		return;
 	secrets_mask_flush(m);
-	for (i = 0; i < m->n; i++)
-		free(m->v[i]);
-	free(m->v);
+	strv_free(m->v, m->n);
 	buf_free(&m->held);
 	free(m);
 }

@@ -99,9 +99,7 @@ sweep_run(const struct exec_env *env, char **cause)
 	}
 	rv = removed;
 out:
-	for (i = 0; i < keep.n; i++)
-		free(keep.ids[i]);
-	free(keep.ids);
+	strv_free(keep.ids, keep.n);
 	free(label[0]);
 	store_tasks_free(tasks, ntasks);
 	podman_containers_free(all, nall);

@@ -155,9 +155,7 @@ wsapi_secrets(struct MHD_Connection *c, const char *state_dir,
 		ret = apiresp_error(c, APIERR_METHOD, "use GET or PUT /v1/secrets, "
 		    "DELETE /v1/secrets/NAME");
 out:
-	for (i = 0; i < nn; i++)
-		free(names[i]);
-	free(names);
+	strv_free(names, nn);
 	cJSON_Delete(j);
 	free(cause);
 	free(dir);

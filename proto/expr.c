@@ -213,14 +213,10 @@ ex_changes(struct ex *e, int only)
 		}
 	}
 done:
-	for (i = 0; i < npats; i++)
-		free(pats[i]);
-	free(pats);
+	strv_free(pats, npats);
 	return (ex_bool(result));
 out:
-	for (i = 0; i < npats; i++)
-		free(pats[i]);
-	free(pats);
+	strv_free(pats, npats);
 	return (NULL);
 }
 

@@ -27,13 +27,9 @@ static const char *service_keys[] = {
 void
 tfcont_free(struct tf_cont *c)
 {
-	size_t	i;
-
 	free(c->image);
 	free(c->dockerfile);
-	for (i = 0; i < c->ndargs; i++)
-		free(c->dargs[i]);
-	free(c->dargs);
+	strv_free(c->dargs, c->ndargs);
 	tf_sidecars_free(c->sidecars, c->nsidecars);
 	memset(c, 0, sizeof *c);
 }

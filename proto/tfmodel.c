@@ -18,9 +18,7 @@ taskfile_free(struct taskfile *tf)
 	for (i = 0; i < tf->ntasks; i++)
 		tf_task_free(&tf->tasks[i]);
 	free(tf->tasks);
-	for (i = 0; i < tf->nwarnings; i++)
-		free(tf->warnings[i]);
-	free(tf->warnings);
+	strv_free(tf->warnings, tf->nwarnings);
 	for (i = 0; i < tf->ndropped; i++) {
 		free(tf->dropped[i].name);
 		free(tf->dropped[i].only_if);
@@ -167,17 +165,6 @@ tf_env_free(struct tf_env *env)
 	free(env->v);
 	env->v = NULL;
 	env->n = 0;
-}
-
-/* Free n strings and the array holding them. */
-static void
-strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* A deep copy of n strings, the caller's; NULL when n is 0. */

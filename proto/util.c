@@ -56,6 +56,16 @@ xreallocarray(void *p, size_t nmemb, size_t n)
 	return (xrealloc(p, nmemb * n));
 }
 
+void
+strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 xstrdup(const char *s)
 {

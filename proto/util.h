@@ -19,6 +19,8 @@ void	*xrealloc(void *, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/* Free n strings and the array holding them; NULL is fine. */
+void	 strv_free(char **, size_t n);
 /* Return a newly allocated formatted string; caller frees. */
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 char	*xvasprintf(const char *, va_list);
