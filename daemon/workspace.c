@@ -502,7 +502,12 @@ workspace_before(struct workspace *ws, struct podman *pm, const char *id,
 	return (0);
 }
 
-int *
+/*
+ * Which of the spec's steps the runner reached (began), as the store has
+ * their markers: an array of spec->nsteps flags, the caller's; NULL, with
+ * *cause (the caller's), when the store cannot say.
+ */
+static int *
 ws_reached(struct workspace *ws, char **cause)
 {
 	struct store_task	*now = NULL;
@@ -549,7 +554,7 @@ workspace_after(struct workspace *ws, struct podman *pm, const char *id,
 		ws_say(ws, "artifacts: %s", cause);
 		free(cause);
 	}
-	free(reached);
 	free(root);
-	wscache_save(ws, pm, id, workdir, succeeded);
+	wscache_save(ws, pm, id, workdir, succeeded, reached);
+	free(reached);
 }

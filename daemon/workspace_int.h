@@ -31,12 +31,6 @@ void	ws_say(struct workspace *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* A path below the state directory; caller frees. */
 char	*ws_state(const struct workspace *, const char *sub);
-/*
- * Which of the spec's steps the runner reached (began), as the store has
- * their markers: an array of spec->nsteps flags, the caller's; NULL, with
- * *cause (the caller's), when the store cannot say.
- */
-int	*ws_reached(struct workspace *, char **cause);
 
 /* Forget every cache: none is saved. */
 void	wscache_clear(struct workspace *);
@@ -44,8 +38,9 @@ void	wscache_clear(struct workspace *);
  * store (for workspace_adopt_caches).  -1 with cause when Podman fails. */
 int	wscache_restore(struct workspace *, struct podman *, const char *id,
 	    const char *workdir, char **cause);
-/* Save the caches as workspace_after says. */
+/* Save the caches as workspace_after says; reached flags the spec's steps
+ * the runner began (NULL: unknown). */
 void	wscache_save(struct workspace *, struct podman *, const char *id,
-	    const char *workdir, int succeeded);
+	    const char *workdir, int succeeded, const int *reached);
 
 #endif

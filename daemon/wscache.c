@@ -368,12 +368,11 @@ enum ws_upload {
  * caller's) with an entry per ws->caches.
  */
 static int
-ws_uploads(struct workspace *ws, enum ws_upload **up)
+ws_uploads(struct workspace *ws, const int *reached, enum ws_upload **up)
 {
 	const struct tf_step	*s;
-	char			*cause = NULL;
 	size_t			 i, k, c;
-	int			 any = 0, *reached;
+	int			 any = 0;
 
 	for (i = 0; i < ws->spec->nsteps; i++)
 		any |= ws->spec->steps[i].kind == STEP_UPLOAD_CACHES;
@@ -382,9 +381,8 @@ ws_uploads(struct workspace *ws, enum ws_upload **up)
 	*up = xcalloc(ws->ncaches + 1, sizeof **up);
 	for (c = 0; c < ws->ncaches; c++)
 		(*up)[c] = WS_UP_UNNAMED;
-	if ((reached = ws_reached(ws, &cause)) == NULL) {
-		ws_say(ws, "caches: not saved: %s", cause);
-		free(cause);
+	if (reached == NULL) {
+		ws_say(ws, "caches: not saved: which steps ran is unknown");
 		for (c = 0; c < ws->ncaches; c++)
 			(*up)[c] = WS_UP_UNREACHED;
 		return (1);
@@ -405,7 +403,6 @@ ws_uploads(struct workspace *ws, enum ws_upload **up)
 			}
 		}
 	}
-	free(reached);
 	return (1);
 }
 
@@ -488,11 +485,11 @@ ws_save_caches(struct workspace *ws, struct podman *pm, const char *id,
 
 void
 wscache_save(struct workspace *ws, struct podman *pm, const char *id,
-    const char *workdir, int succeeded)
+    const char *workdir, int succeeded, const int *reached)
 {
 	enum ws_upload	*up = NULL;
 
-	if (ws_uploads(ws, &up) == 1) {
+	if (ws_uploads(ws, reached, &up) == 1) {
 		ws_save_caches(ws, pm, id, workdir, up);
 		free(up);
 	} else if (succeeded)
